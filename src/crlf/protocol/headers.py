@@ -1,0 +1,98 @@
+"""Header fields as received or to be sent (RFC 9110 §5, RFC 9112 §5).
+
+A :class:`Headers` keeps every field in order with its name lowercased (for lookups and ASGI)
+and its raw casing (for applications that want it, and for ``--trace``). Lookups are
+case-insensitive because field names are (RFC 9110 §5.1). Values are bytes, never decoded:
+RFC 9110 §5.5 allows obs-text, and what it means is the application's business.
+
+The parser validates once and builds the lists directly; nothing here re-validates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+__all__ = ["Headers"]
+
+
+class Headers:
+    """An ordered, case-insensitive multimap of header fields.
+
+    Args:
+        items: ``(name, value)`` pairs. Names are lowercased for lookups; the raw casing is kept.
+    """
+
+    __slots__ = ("_items", "_raw_names")
+
+    def __init__(self, items: Iterable[tuple[bytes, bytes]] = ()) -> None:
+        raw_names: list[bytes] = []
+        lowered: list[tuple[bytes, bytes]] = []
+        for name, value in items:
+            raw_names.append(name)
+            lowered.append((name.lower(), value))
+        self._items = lowered
+        self._raw_names = raw_names
+
+    @classmethod
+    def _from_parsed(cls, items: list[tuple[bytes, bytes]], raw_names: list[bytes]) -> Headers:
+        # The parser already lowercased and validated everything: adopt its lists as they are.
+        self = cls.__new__(cls)
+        self._items = items
+        self._raw_names = raw_names
+        return self
+
+    def items(self) -> list[tuple[bytes, bytes]]:
+        """``(lowercased name, value)`` pairs in received order: exactly an ASGI ``headers`` list."""
+        return self._items
+
+    def raw_items(self) -> list[tuple[bytes, bytes]]:
+        """``(name as received, value)`` pairs in received order."""
+        return [(raw, value) for raw, (_, value) in zip(self._raw_names, self._items, strict=True)]
+
+    def get(self, name: bytes, default: bytes | None = None) -> bytes | None:
+        """The first value of ``name`` (any case), or ``default``."""
+        name = name.lower()
+        for key, value in self._items:
+            if key == name:
+                return value
+        return default
+
+    def get_all(self, name: bytes) -> list[bytes]:
+        """Every value of ``name`` (any case), in order."""
+        name = name.lower()
+        return [value for key, value in self._items if key == name]
+
+    def get_list(self, name: bytes) -> list[bytes]:
+        """The comma-separated list elements of every ``name`` field, trimmed (RFC 9110 §5.6.1).
+
+        Empty elements are dropped, as §5.6.1 requires recipients to accept ``a, , b``.
+        """
+        out: list[bytes] = []
+        for value in self.get_all(name):
+            for element in value.split(b","):
+                element = element.strip(b" \t")
+                if element:
+                    out.append(element)
+        return out
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, bytes):
+            return False
+        name = name.lower()
+        return any(key == name for key, _ in self._items)
+
+    def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Headers):
+            return self._items == other._items
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking container: not hashable
+
+    def __repr__(self) -> str:
+        return f"Headers({self.raw_items()!r})"
