@@ -10,7 +10,10 @@ The parser validates once and builds the lists directly; nothing here re-validat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 __all__ = ["Headers"]
 

@@ -1,0 +1,307 @@
+"""Readers: bytes of a message head or body in, events out (RFC 9112 §2-§7).
+
+Heads are found with one ``find(b"\\r\\n\\r\\n")`` and parsed by a few C-speed steps: a regex
+``fullmatch`` validates the start line, a second one validates the whole header block, and
+``findall`` splits it. Nothing loops over bytes in Python. Body readers are small classes, one
+per framing of RFC 9112 §6.3: Content-Length, chunked, and read-until-close (responses only).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from ..errors import RemoteProtocolError
+from ._abnf import (
+    CHUNK_LINE_RE,
+    CONTENT_LENGTH_RE,
+    FIELD_RE,
+    HEADER_BLOCK_RE,
+    HTTP_VERSION_PREFIX_RE,
+    REQUEST_LINE_RE,
+    STATUS_LINE_RE,
+)
+from .events import Data, EndOfMessage
+from .headers import Headers
+
+__all__ = [
+    "ChunkedReader",
+    "ContentLengthReader",
+    "UntilCloseReader",
+    "parse_content_length",
+    "parse_fields",
+]
+
+
+def _first_bad_line(block: bytes) -> str:
+    """Explain why a header block failed validation (error path only, so it may be slow)."""
+    for line in block.split(b"\r\n"):
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t"):
+            return "obsolete line folding is not allowed (RFC 9112 §5.2)"
+        if b"\n" in line or b"\r" in line:
+            return "bare CR or LF in the header section (RFC 9112 §2.2)"
+        name, colon, _ = line.partition(b":")
+        if not colon:
+            return "header line without a colon"
+        if not name or name[-1:] in (b" ", b"\t"):
+            return "whitespace before the colon of a header field (RFC 9112 §5.1)"
+        return "invalid character in a header field name or value (RFC 9110 §5.5)"
+    return "malformed header section"  # pragma: no cover - fullmatch failed on some line
+
+
+def parse_fields(block: bytes, max_count: int) -> Headers:
+    """Parse a header (or trailer) section whose lines all end in CRLF.
+
+    Args:
+        block: the field lines, each terminated by CRLF, without the final empty line.
+        max_count: the most field lines accepted.
+
+    Returns:
+        The fields, names lowercased and raw casing kept.
+
+    Raises:
+        RemoteProtocolError: 400 for any grammar violation, 431 for too many fields.
+    """
+    if HEADER_BLOCK_RE.fullmatch(block) is None:
+        raise RemoteProtocolError(_first_bad_line(block))
+    pairs: list[tuple[bytes, bytes]] = FIELD_RE.findall(block)
+    if len(pairs) > max_count:
+        raise RemoteProtocolError(
+            "too many header fields", status_hint=HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+        )
+    raw_names = [name for name, _ in pairs]
+    # One lower() over the names joined by ":" (never in a token) is cheaper than a call per name.
+    lowered = b":".join(raw_names).lower().split(b":") if pairs else []
+    items = list(zip(lowered, [value for _, value in pairs], strict=True))
+    return Headers._from_parsed(items, raw_names)
+
+
+def parse_content_length(values: list[bytes], max_body: int | None) -> int:
+    """Content-Length per RFC 9110 §8.6 and RFC 9112 §6.3 rule 5.
+
+    Identical repeated values (as separate lines or a comma list, e.g. ``42, 42``) are taken as
+    one, which §8.6 permits; differing values are a framing error that must be rejected.
+    """
+    seen: bytes | None = None
+    for value in values:
+        for element in value.split(b","):
+            element = element.strip(b" \t")
+            if CONTENT_LENGTH_RE.fullmatch(element) is None:
+                raise RemoteProtocolError("invalid Content-Length (RFC 9110 §8.6)")
+            if seen is not None and int(element) != int(seen):
+                raise RemoteProtocolError("conflicting Content-Length values (RFC 9112 §6.3)")
+            seen = element
+    assert seen is not None
+    length = int(seen)
+    if max_body is not None and length > max_body:
+        raise RemoteProtocolError(
+            "request content is larger than the limit",
+            status_hint=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        )
+    return length
+
+
+class ContentLengthReader:
+    """A body of exactly ``length`` bytes (RFC 9112 §6.2)."""
+
+    __slots__ = ("remaining",)
+
+    def __init__(self, length: int) -> None:
+        self.remaining = length
+
+    def read(self, buf: bytearray, max_count: int) -> Data | EndOfMessage | None:
+        """Take body bytes from ``buf``; None when more are needed."""
+        if self.remaining == 0:
+            return EndOfMessage()
+        if not buf:
+            return None
+        n = min(self.remaining, len(buf))
+        data = bytes(buf[:n])
+        del buf[:n]
+        self.remaining -= n
+        return Data(data)
+
+    def read_eof(self) -> EndOfMessage:
+        """The peer closed: fine only if the body is complete."""
+        if self.remaining:
+            raise RemoteProtocolError(
+                f"peer closed the connection with {self.remaining} body bytes still to come"
+            )
+        return EndOfMessage()  # pragma: no cover - read() returns EndOfMessage first
+
+
+class UntilCloseReader:
+    """A response body delimited by the connection closing (RFC 9112 §6.3 rule 8)."""
+
+    __slots__ = ()
+
+    def read(self, buf: bytearray, max_count: int) -> Data | EndOfMessage | None:
+        if not buf:
+            return None
+        data = bytes(buf)
+        buf.clear()
+        return Data(data)
+
+    def read_eof(self) -> EndOfMessage:
+        return EndOfMessage()
+
+
+_SIZE, _DATA, _DATA_CRLF, _TRAILERS = range(4)
+
+
+class ChunkedReader:
+    """The chunked transfer coding (RFC 9112 §7.1), trailers included.
+
+    Each chunk-size line is bounded by ``max_chunk_line`` and matched by one regex that checks
+    the hex size and every extension, quoted strings included. After each chunk's data the CRLF
+    is required, not skipped: a missing one is a classic request-smuggling shape.
+    """
+
+    __slots__ = ("_max_body", "_max_line", "_max_trailer", "_remaining", "_state", "_total")
+
+    def __init__(self, max_chunk_line: int, max_body: int | None, max_trailer: int) -> None:
+        self._state = _SIZE
+        self._remaining = 0
+        self._total = 0
+        self._max_line = max_chunk_line
+        self._max_body = max_body
+        self._max_trailer = max_trailer
+
+    def read(self, buf: bytearray, max_count: int) -> Data | EndOfMessage | None:
+        while True:
+            state = self._state
+            if state == _DATA:
+                if not buf:
+                    return None
+                n = min(self._remaining, len(buf))
+                data = bytes(buf[:n])
+                del buf[:n]
+                self._remaining -= n
+                if self._remaining == 0:
+                    self._state = _DATA_CRLF
+                return Data(data)
+            if state == _DATA_CRLF:
+                if len(buf) < 2:
+                    if buf and buf[0] != 0x0D:
+                        raise RemoteProtocolError("chunk data not followed by CRLF (RFC 9112 §7.1)")
+                    return None
+                if buf[0] != 0x0D or buf[1] != 0x0A:
+                    raise RemoteProtocolError("chunk data not followed by CRLF (RFC 9112 §7.1)")
+                del buf[:2]
+                self._state = _SIZE
+                continue
+            if state == _SIZE:
+                end = buf.find(b"\r\n", 0, self._max_line + 2)
+                if end < 0:
+                    if len(buf) > self._max_line:
+                        raise RemoteProtocolError("chunk-size line too long (RFC 9112 §7.1.1)")
+                    return None
+                line = bytes(buf[:end])
+                match = CHUNK_LINE_RE.fullmatch(line)
+                if match is None:
+                    raise RemoteProtocolError("invalid chunk-size line (RFC 9112 §7.1)")
+                del buf[: end + 2]
+                size = int(match.group(1), 16)
+                if size == 0:
+                    self._state = _TRAILERS
+                    continue
+                self._total += size
+                if self._max_body is not None and self._total > self._max_body:
+                    raise RemoteProtocolError(
+                        "request content is larger than the limit",
+                        status_hint=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    )
+                self._remaining = size
+                self._state = _DATA
+                continue
+            # _TRAILERS: trailer-section = *( field-line CRLF ), then CRLF (RFC 9112 §7.1.2)
+            if buf[:2] == b"\r\n":
+                del buf[:2]
+                return EndOfMessage()
+            end = buf.find(b"\r\n\r\n", 0, self._max_trailer + 4)
+            if end < 0:
+                if len(buf) > self._max_trailer:
+                    raise RemoteProtocolError(
+                        "trailer section too large",
+                        status_hint=HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    )
+                if len(buf) >= 2 and buf[0] != 0x0D and not (0x21 <= buf[0] <= 0x7E):
+                    raise RemoteProtocolError("invalid trailer section (RFC 9112 §7.1.2)")
+                return None
+            trailers = parse_fields(bytes(buf[: end + 2]), max_count)
+            del buf[: end + 4]
+            # RFC 9110 §6.5.1: framing fields must not come in trailers; refuse rather than merge.
+            for name, _ in trailers.items():
+                if name in (b"content-length", b"transfer-encoding", b"host"):
+                    raise RemoteProtocolError("framing field in the trailer section")
+            return EndOfMessage(trailers)
+
+    def read_eof(self) -> EndOfMessage:
+        raise RemoteProtocolError("peer closed the connection in the middle of a chunked body")
+
+
+BodyReader = ContentLengthReader | ChunkedReader | UntilCloseReader
+
+
+def parse_request_head(
+    head: bytes, max_start_line: int, max_count: int
+) -> tuple[bytes, bytes, bytes, Headers]:
+    """Parse a request head (request line + fields, each line ending in CRLF).
+
+    Returns:
+        ``(method, target, http_version, headers)``.
+
+    Raises:
+        RemoteProtocolError: 400 for grammar errors, 414 for a long request line, 431 for too
+            many fields, 505 for an HTTP version other than 1.0 and 1.1.
+    """
+    line_end = head.find(b"\r\n")
+    if line_end > max_start_line:
+        raise RemoteProtocolError(
+            "request line too long", status_hint=HTTPStatus.REQUEST_URI_TOO_LONG
+        )
+    match = REQUEST_LINE_RE.fullmatch(head, 0, line_end)
+    if match is None:
+        raise RemoteProtocolError(_why_bad_request_line(head[:line_end]))
+    method, target, major, minor = match.groups()
+    if major != b"1" or minor not in (b"1", b"0"):
+        # RFC 9110 §15.6.6: 505 for a major version we do not support; 1.x (x > 1) is still 1.1's
+        # family, but RFC 9112 §2.3 lets us answer with the highest version we do, so only
+        # well-formed 1.0/1.1 are taken; anything else is refused with 505.
+        raise RemoteProtocolError(
+            "HTTP version not supported", status_hint=HTTPStatus.HTTP_VERSION_NOT_SUPPORTED
+        )
+    headers = parse_fields(head[line_end + 2 :], max_count)
+    return method, target, major + b"." + minor, headers
+
+
+def _why_bad_request_line(line: bytes) -> str:
+    parts = line.split(b" ")
+    if len(parts) == 3 and HTTP_VERSION_PREFIX_RE.fullmatch(parts[2]) is None:
+        if parts[2].startswith(b"HTTP/"):
+            return "malformed HTTP version"
+        return "not an HTTP/1.x request line"
+    if len(parts) == 2:
+        return "request line without an HTTP version (HTTP/0.9 is not supported)"
+    return "malformed request line (RFC 9112 §3)"
+
+
+def parse_response_head(
+    head: bytes, max_start_line: int, max_count: int
+) -> tuple[int, bytes, bytes, Headers]:
+    """Parse a response head. Returns ``(status_code, reason, http_version, headers)``."""
+    line_end = head.find(b"\r\n")
+    if line_end > max_start_line:
+        raise RemoteProtocolError("status line too long")
+    match = STATUS_LINE_RE.fullmatch(head, 0, line_end)
+    if match is None:
+        raise RemoteProtocolError("malformed status line (RFC 9112 §4)")
+    major, minor, status, reason = match.groups()
+    if major != b"1" or minor not in (b"1", b"0"):
+        raise RemoteProtocolError("unsupported HTTP version in the status line")
+    code = int(status)
+    if code < 100:
+        raise RemoteProtocolError("status code below 100 (RFC 9110 §15)")
+    headers = parse_fields(head[line_end + 2 :], max_count)
+    return code, reason or b"", major + b"." + minor, headers

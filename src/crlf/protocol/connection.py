@@ -1,0 +1,749 @@
+"""One HTTP/1.1 connection, either role, without I/O (RFC 9112).
+
+Feed it what the socket gave with :meth:`Connection.receive_data` and :meth:`receive_eof`, take
+events with :meth:`next_event`, and turn your own events into bytes with :meth:`send`. The state
+machine is described in ``_state.py``; this module applies RFC 9112's rules at each step:
+
+* message framing, RFC 9112 §6.3 (which of Content-Length, chunked or close delimits a body,
+  and the combinations that are rejected because they enable request smuggling);
+* persistence, RFC 9112 §9.3 (HTTP/1.1 keeps the connection by default, HTTP/1.0 only with
+  ``Connection: keep-alive``, ``close`` from either side ends it);
+* pipelining, RFC 9112 §9.3.2: the next request is parsed only after ``start_next_cycle()``, so
+  a server answers in order and holds at most ``Limits.max_buffer_bytes`` of what follows;
+* ``Expect: 100-continue``, RFC 9110 §10.1.1, and protocol switches, RFC 9110 §7.8 / §9.3.6.
+"""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+
+from ..errors import LocalProtocolError, ProtocolError, RemoteProtocolError
+from ._abnf import ABSOLUTE_FORM_RE, AUTHORITY_FORM_RE, CONTENT_LENGTH_RE, HOST_RE, TOKEN_RE
+from ._readers import (
+    BodyReader,
+    ChunkedReader,
+    ContentLengthReader,
+    UntilCloseReader,
+    parse_content_length,
+    parse_request_head,
+    parse_response_head,
+)
+from ._state import Role, State
+from ._writers import (
+    BodyWriter,
+    ChunkedWriter,
+    CloseDelimitedWriter,
+    ContentLengthWriter,
+    NoBodyWriter,
+    status_line,
+    write_head,
+)
+from .events import (
+    NEED_DATA,
+    PAUSED,
+    ConnectionClosed,
+    Data,
+    EndOfMessage,
+    Event,
+    InformationalResponse,
+    Request,
+    Response,
+    Sentinel,
+)
+from .limits import Limits
+
+__all__ = ["Connection"]
+
+IDLE = State.IDLE
+SEND_RESPONSE = State.SEND_RESPONSE
+SEND_BODY = State.SEND_BODY
+DONE = State.DONE
+MUST_CLOSE = State.MUST_CLOSE
+CLOSED = State.CLOSED
+MIGHT_SWITCH = State.MIGHT_SWITCH_PROTOCOL
+SWITCHED = State.SWITCHED_PROTOCOL
+ERROR = State.ERROR
+
+_DEFAULT_LIMITS = Limits()
+# Fields that change how a message is framed or the connection is handled: the parser looks
+# at these and only these, with one set lookup per field.
+_INTERESTING = frozenset(
+    (b"host", b"content-length", b"transfer-encoding", b"connection", b"expect", b"upgrade")
+)
+# Transfer codings registered by RFC 9112 §7 that we recognise but do not decode: 501.
+_KNOWN_CODINGS = frozenset((b"gzip", b"x-gzip", b"deflate", b"compress", b"x-compress"))
+_Body = bytes | bytearray | memoryview
+# A request-target we send: no CTL, SP or non-ASCII byte (RFC 9112 §3.2).
+_BAD_TARGET_RE = re.compile(rb"[^\x21-\x7e]")
+
+
+def _connection_tokens(values: list[bytes]) -> set[bytes]:
+    """The lowercased options of every Connection field (RFC 9110 §7.6.1)."""
+    return {t.strip(b" \t").lower() for v in values for t in v.split(b",")}
+
+
+class Connection:
+    """The sans-I/O state of one HTTP/1.1 connection.
+
+    Args:
+        our_role: :attr:`Role.SERVER` to read requests and write responses, :attr:`Role.CLIENT`
+            for the opposite.
+        limits: size limits for what we read (see :class:`Limits`).
+    """
+
+    __slots__ = (
+        "_buf",
+        "_client_state",
+        "_eof",
+        "_head_search_from",
+        "_keep_alive",
+        "_limits",
+        "_reader",
+        "_request_method",
+        "_server_state",
+        "_switch_pending",
+        "_writer",
+        "client_is_waiting_for_100_continue",
+        "our_role",
+        "their_http_version",
+    )
+
+    def __init__(self, our_role: Role, *, limits: Limits | None = None) -> None:
+        if not isinstance(our_role, Role):
+            raise TypeError("our_role must be Role.CLIENT or Role.SERVER")
+        self.our_role = our_role
+        self._limits = limits or _DEFAULT_LIMITS
+        self._buf = bytearray()
+        self._eof = False
+        self._head_search_from = 0
+        self._client_state = IDLE
+        self._server_state = IDLE
+        self._reader: BodyReader | None = None
+        self._writer: BodyWriter | None = None
+        self._keep_alive = True
+        self._request_method: bytes | None = None
+        self._switch_pending = False
+        self.client_is_waiting_for_100_continue = False
+        self.their_http_version: bytes | None = None
+
+    # ------------------------------------------------------------------ state --
+
+    @property
+    def our_state(self) -> State:
+        """Our side's state."""
+        return self._client_state if self.our_role is Role.CLIENT else self._server_state
+
+    @property
+    def their_state(self) -> State:
+        """The peer's state."""
+        return self._server_state if self.our_role is Role.CLIENT else self._client_state
+
+    @property
+    def keep_alive(self) -> bool:
+        """Whether the connection can carry another exchange after this one (RFC 9112 §9.3)."""
+        return self._keep_alive
+
+    @property
+    def trailing_data(self) -> tuple[bytes, bool]:
+        """Bytes received but not parsed, and whether the peer has closed.
+
+        After a protocol switch (101, or a 2xx to CONNECT) these belong to the new protocol.
+        """
+        return bytes(self._buf), self._eof
+
+    @property
+    def buffer_is_full(self) -> bool:
+        """True when a paused connection holds more than ``max_buffer_bytes``: stop reading."""
+        return len(self._buf) > self._limits.max_buffer_bytes
+
+    def _settle(self) -> None:
+        # A side that is DONE on a connection that cannot persist must close (RFC 9112 §9.6).
+        if not self._keep_alive:
+            if self._client_state is DONE:
+                self._client_state = MUST_CLOSE
+            if self._server_state is DONE:
+                self._server_state = MUST_CLOSE
+
+    def start_next_cycle(self) -> None:
+        """Reset both sides to IDLE for the next exchange on a persistent connection.
+
+        Raises:
+            LocalProtocolError: the current exchange is not finished on both sides, or the
+                connection cannot be reused.
+        """
+        if self._client_state is not DONE or self._server_state is not DONE:
+            raise LocalProtocolError(
+                f"not in a reusable state (client {self._client_state.name}, "
+                f"server {self._server_state.name})"
+            )
+        self._client_state = IDLE
+        self._server_state = IDLE
+        self._reader = None
+        self._writer = None
+        self._request_method = None
+        self._switch_pending = False
+        self.client_is_waiting_for_100_continue = False
+
+    # ---------------------------------------------------------------- reading --
+
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Add bytes received from the peer.
+
+        Raises:
+            RuntimeError: after :meth:`receive_eof` (a closed stream cannot grow).
+        """
+        if self._eof:
+            raise RuntimeError("received data after EOF")
+        self._buf += data
+
+    def receive_eof(self) -> None:
+        """Record that the peer closed its sending half."""
+        self._eof = True
+
+    def next_event(self) -> Event | Sentinel:
+        """Parse the next event from the received bytes.
+
+        Returns:
+            An event; :data:`NEED_DATA` when more bytes are needed; :data:`PAUSED` when the
+            current exchange must end (``start_next_cycle``) or the protocol has switched.
+
+        Raises:
+            RemoteProtocolError: the peer broke RFC 9112. ``status_hint`` says how a server
+                answers. The peer's state becomes ERROR and the connection must close.
+        """
+        try:
+            if self.our_role is Role.SERVER:
+                return self._next_from_client()
+            return self._next_from_server()
+        except RemoteProtocolError:
+            self._fail_theirs()
+            raise
+
+    def _fail_theirs(self) -> None:
+        self._keep_alive = False
+        if self.our_role is Role.SERVER:
+            self._client_state = ERROR
+        else:
+            self._server_state = ERROR
+
+    def _next_from_client(self) -> Event | Sentinel:
+        state = self._client_state
+        if state is IDLE:
+            return self._read_request()
+        if state is SEND_BODY:
+            return self._read_body()
+        return self._after_message(state)
+
+    def _next_from_server(self) -> Event | Sentinel:
+        state = self._server_state
+        if state is SEND_RESPONSE:
+            return self._read_response()
+        if state is SEND_BODY:
+            return self._read_body()
+        if state is IDLE:
+            # Nothing is owed to us yet. EOF here is an idle keep-alive connection the
+            # server closed; bytes here are a protocol error (RFC 9112 §9.3: a response
+            # only ever follows a request).
+            if self._buf:
+                raise RemoteProtocolError("data received before any request was sent")
+            return ConnectionClosed() if self._eof else NEED_DATA
+        return self._after_message(state)
+
+    def _after_message(self, state: State) -> Event | Sentinel:
+        if state is ERROR:
+            raise RemoteProtocolError("the peer is in the ERROR state; close the connection")
+        if state is CLOSED:
+            return ConnectionClosed()
+        if state is SWITCHED:
+            return PAUSED
+        # DONE / MUST_CLOSE / MIGHT_SWITCH_PROTOCOL: the exchange isn't over on our side yet.
+        # A peer that closes meanwhile is reported, so a server learns of a disconnect while
+        # its application still runs; bytes it pipelined wait in the buffer.
+        if self._eof and not self._buf:
+            self._set_their_state(CLOSED)
+            self._keep_alive = False
+            return ConnectionClosed()
+        return PAUSED
+
+    def _set_their_state(self, state: State) -> None:
+        if self.our_role is Role.SERVER:
+            self._client_state = state
+        else:
+            self._server_state = state
+
+    def _find_head(self) -> bytes | None:
+        """Cut the next head (start line + fields, CRLF-terminated) out of the buffer."""
+        buf = self._buf
+        limits = self._limits
+        end = buf.find(b"\r\n\r\n", self._head_search_from)
+        if end < 0:
+            size = len(buf)
+            line_end = buf.find(b"\r\n", 0, limits.max_start_line + 2)
+            if line_end < 0 and size > limits.max_start_line:
+                raise RemoteProtocolError(
+                    "start line too long", status_hint=HTTPStatus.REQUEST_URI_TOO_LONG
+                )
+            if size > limits.max_head_bytes:
+                raise RemoteProtocolError(
+                    "header section too large",
+                    status_hint=HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                )
+            if self._eof:
+                raise RemoteProtocolError("peer closed the connection in the middle of a head")
+            self._head_search_from = size - 3 if size > 3 else 0
+            return None
+        self._head_search_from = 0
+        if end + 4 > limits.max_head_bytes:
+            line_end = buf.find(b"\r\n")
+            if line_end > limits.max_start_line:
+                raise RemoteProtocolError(
+                    "start line too long", status_hint=HTTPStatus.REQUEST_URI_TOO_LONG
+                )
+            raise RemoteProtocolError(
+                "header section too large", status_hint=HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+            )
+        head = bytes(buf[: end + 2])
+        del buf[: end + 4]
+        return head
+
+    def _read_request(self) -> Event | Sentinel:
+        buf = self._buf
+        # RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request-line.
+        while buf[:2] == b"\r\n":
+            del buf[:2]
+        if not buf:
+            if self._eof:
+                self._client_state = CLOSED
+                self._keep_alive = False
+                return ConnectionClosed()
+            return NEED_DATA
+        if len(buf) == 1 and buf[0] == 0x0D and not self._eof:
+            return NEED_DATA
+        head = self._find_head()
+        if head is None:
+            return NEED_DATA
+        limits = self._limits
+        method, target, version, headers = parse_request_head(
+            head, limits.max_start_line, limits.max_header_count
+        )
+        self.their_http_version = version
+        hosts: list[bytes] = []
+        lengths: list[bytes] = []
+        codings: list[bytes] = []
+        connection: list[bytes] = []
+        expect: bytes | None = None
+        upgrade = False
+        for name, value in headers._items:
+            if name in _INTERESTING:
+                if name == b"host":
+                    hosts.append(value)
+                elif name == b"content-length":
+                    lengths.append(value)
+                elif name == b"transfer-encoding":
+                    codings.append(value)
+                elif name == b"connection":
+                    connection.append(value)
+                elif name == b"expect":
+                    expect = value
+                else:
+                    upgrade = True
+        http11 = version == b"1.1"
+        # RFC 9112 §3.2: exactly one Host on HTTP/1.1, never more than one, always valid.
+        if len(hosts) != 1 and (http11 or hosts):
+            raise RemoteProtocolError(
+                "missing Host header" if not hosts else "more than one Host header (RFC 9112 §3.2)"
+            )
+        if hosts and HOST_RE.fullmatch(hosts[0]) is None:
+            raise RemoteProtocolError("invalid Host header (RFC 9112 §3.2)")
+        is_connect = method == b"CONNECT"
+        _check_target(method, target, is_connect)
+        options = _connection_tokens(connection) if connection else None
+        if (options is not None and b"close" in options) or (
+            not http11 and (options is None or b"keep-alive" not in options)
+        ):
+            self._keep_alive = False
+        # Framing, RFC 9112 §6.3.
+        reader: BodyReader
+        if is_connect:
+            # RFC 9110 §9.3.6: a CONNECT request has no content; what follows is the tunnel.
+            reader = ContentLengthReader(0)
+            self._switch_pending = True
+        elif codings:
+            reader = self._request_coding(codings, bool(lengths), http11)
+        elif lengths:
+            reader = ContentLengthReader(parse_content_length(lengths, limits.max_body_size))
+        else:
+            reader = ContentLengthReader(0)
+        if upgrade and http11 and not is_connect and options is not None and b"upgrade" in options:
+            # RFC 9110 §7.8: only an HTTP/1.1 request may ask to switch; Connection must
+            # list "upgrade" so an intermediary did not forward it by mistake.
+            self._switch_pending = True
+        if expect is not None and http11 and expect.lower() == b"100-continue":
+            # RFC 9110 §10.1.1: a 1.0 client's expectation is ignored.
+            self.client_is_waiting_for_100_continue = True
+        self._reader = reader
+        self._request_method = method
+        self._client_state = SEND_BODY
+        self._server_state = SEND_RESPONSE
+        request = Request.__new__(Request)
+        request.method = method
+        request.target = target
+        request.http_version = version
+        request.headers = headers
+        return request
+
+    def _request_coding(self, codings: list[bytes], has_length: bool, http11: bool) -> BodyReader:
+        # RFC 9112 §6.1: Transfer-Encoding with Content-Length is a smuggling shape; a server
+        # MAY reject it and MUST close afterwards. We reject.
+        if has_length:
+            raise RemoteProtocolError("both Transfer-Encoding and Content-Length (RFC 9112 §6.1)")
+        if not http11:
+            # RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+            raise RemoteProtocolError("Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)")
+        names = [c.strip(b" \t").lower() for v in codings for c in v.split(b",")]
+        for coding in names:
+            if TOKEN_RE.fullmatch(coding) is None:
+                raise RemoteProtocolError("invalid transfer coding (RFC 9112 §6.1)")
+        # RFC 9112 §6.3 rule 4: if chunked is not the final coding of a request, 400.
+        if names[-1] != b"chunked" or b"chunked" in names[:-1]:
+            raise RemoteProtocolError("chunked must be the final transfer coding, once")
+        if len(names) > 1:
+            # RFC 9112 §6.1: a coding we do not implement is answered 501.
+            known = all(c in _KNOWN_CODINGS for c in names[:-1])
+            raise RemoteProtocolError(
+                "transfer coding not implemented" if known else "unknown transfer coding",
+                status_hint=HTTPStatus.NOT_IMPLEMENTED,
+            )
+        limits = self._limits
+        return ChunkedReader(limits.max_chunk_line, limits.max_body_size, limits.max_head_bytes)
+
+    def _read_body(self) -> Event | Sentinel:
+        reader = self._reader
+        assert reader is not None
+        event = reader.read(self._buf, self._limits.max_header_count)
+        if event is None:
+            if self._eof:
+                event = reader.read_eof()
+            else:
+                return NEED_DATA
+        if type(event) is EndOfMessage:
+            self._reader = None
+            if self._switch_pending:
+                self._set_their_state(MIGHT_SWITCH if self.our_role is Role.SERVER else DONE)
+            else:
+                self._set_their_state(DONE)
+            self._settle()
+        return event
+
+    def _read_response(self) -> Event | Sentinel:
+        head = self._find_head()
+        if head is None:
+            if self._eof and not self._buf:
+                raise RemoteProtocolError("server closed the connection without sending a response")
+            return NEED_DATA
+        limits = self._limits
+        code, reason, version, headers = parse_response_head(
+            head, limits.max_start_line, limits.max_header_count
+        )
+        self.their_http_version = version
+        if code < 200:
+            if code == 101:
+                if not self._switch_pending:
+                    raise RemoteProtocolError("101 Switching Protocols without an Upgrade request")
+                self._client_state = SWITCHED
+                self._server_state = SWITCHED
+            return InformationalResponse(
+                status_code=code, headers=headers, reason=reason, http_version=version
+            )
+        lengths = headers.get_all(b"content-length")
+        codings = headers.get_all(b"transfer-encoding")
+        options = _connection_tokens(headers.get_all(b"connection"))
+        if b"close" in options or (version == b"1.0" and b"keep-alive" not in options):
+            self._keep_alive = False
+        method = self._request_method
+        reader: BodyReader
+        if method == b"CONNECT" and code < 300:
+            # RFC 9110 §9.3.6: a 2xx to CONNECT starts the tunnel right after the head.
+            self._client_state = SWITCHED
+            self._server_state = SWITCHED
+            return Response(status_code=code, headers=headers, reason=reason, http_version=version)
+        self._switch_pending = False
+        if self._client_state is MIGHT_SWITCH:
+            self._client_state = DONE
+        if method == b"HEAD" or code in (204, 304):
+            reader = ContentLengthReader(0)  # RFC 9112 §6.3 rule 1
+        elif codings:
+            if lengths:
+                raise RemoteProtocolError(
+                    "response has both Transfer-Encoding and Content-Length (RFC 9112 §6.1)"
+                )
+            names = [c.strip(b" \t").lower() for v in codings for c in v.split(b",")]
+            if names[-1] == b"chunked" and version == b"1.1":
+                reader = ChunkedReader(limits.max_chunk_line, None, limits.max_head_bytes)
+            else:
+                reader = UntilCloseReader()  # RFC 9112 §6.3 rule 4 (response)
+                self._keep_alive = False
+        elif lengths:
+            reader = ContentLengthReader(parse_content_length(lengths, None))
+        else:
+            reader = UntilCloseReader()  # RFC 9112 §6.3 rule 8
+            self._keep_alive = False
+        self._reader = reader
+        self._server_state = SEND_BODY
+        self._settle()
+        return Response(status_code=code, headers=headers, reason=reason, http_version=version)
+
+    # ---------------------------------------------------------------- writing --
+
+    def send(self, event: Event) -> bytes:
+        """Turn one of our events into the bytes to write.
+
+        Raises:
+            LocalProtocolError: the event is not allowed now or is malformed; our state
+                becomes ERROR.
+        """
+        return b"".join(self.send_chunks(event))
+
+    def send_chunks(self, event: Event) -> list[_Body]:
+        """Like :meth:`send`, but a body payload is returned uncopied between its framing."""
+        try:
+            if type(event) is Data:
+                writer = self._writer
+                if writer is None or self.our_state is not SEND_BODY:
+                    raise LocalProtocolError(f"can't send data in state {self.our_state.name}")
+                return writer.frame(event.data)
+            if type(event) is EndOfMessage:
+                return [self._send_end(event.headers.raw_items())]
+            if type(event) is Response:
+                return [
+                    self._send_response(event.status_code, event.headers.raw_items(), event.reason)
+                ]
+            if type(event) is InformationalResponse:
+                return [self._send_informational(event)]
+            if type(event) is Request:
+                return [self._send_request(event)]
+            if type(event) is ConnectionClosed:
+                if self.our_role is Role.SERVER:
+                    self._server_state = CLOSED
+                else:
+                    self._client_state = CLOSED
+                self._keep_alive = False
+                return []
+            raise TypeError(f"not an event: {event!r}")
+        except ProtocolError:
+            self._fail_ours()
+            raise
+
+    def send_response(
+        self,
+        status_code: int,
+        headers: list[tuple[bytes, bytes]],
+        body: _Body | None = None,
+        *,
+        reason: bytes = b"",
+    ) -> bytes:
+        """Serialise a final response head, and the whole body when ``body`` is given.
+
+        The fast path for servers: with a complete ``body`` and no framing header, it sets
+        ``Content-Length`` rather than chunking, and head and body come back as one bytes
+        object, ready for a single write.
+
+        Raises:
+            LocalProtocolError: as :meth:`send`.
+        """
+        try:
+            if body is None:
+                return self._send_response(status_code, headers, reason)
+            head = self._send_response(status_code, headers, reason, len(body))
+            writer = self._writer
+            assert writer is not None
+            return b"".join([head, *writer.frame(body), self._send_end([])])
+        except ProtocolError:
+            self._fail_ours()
+            raise
+
+    def _fail_ours(self) -> None:
+        self._keep_alive = False
+        if self.our_role is Role.SERVER:
+            self._server_state = ERROR
+        else:
+            self._client_state = ERROR
+
+    def _send_end(self, trailers: list[tuple[bytes, bytes]]) -> bytes:
+        writer = self._writer
+        if writer is None or self.our_state is not SEND_BODY:
+            raise LocalProtocolError(f"can't end a message in state {self.our_state.name}")
+        out = writer.finish(trailers)
+        self._writer = None
+        if self.our_role is Role.SERVER:
+            self._server_state = DONE
+        elif self._switch_pending:
+            self._client_state = MIGHT_SWITCH
+        else:
+            self._client_state = DONE
+        self._settle()
+        return out
+
+    def _send_informational(self, event: InformationalResponse) -> bytes:
+        if self.our_role is not Role.SERVER or self._server_state is not SEND_RESPONSE:
+            raise LocalProtocolError("an informational response can only precede a response")
+        code = event.status_code
+        if not 100 <= code <= 199:
+            raise LocalProtocolError("informational responses are 1xx")
+        if code == 101:
+            if not self._switch_pending or self._request_method == b"CONNECT":
+                raise LocalProtocolError("101 needs a request that asked for Upgrade")
+            if self._client_state not in (MIGHT_SWITCH, SEND_BODY):
+                raise LocalProtocolError("101 sent in a bad state")  # pragma: no cover
+            self._client_state = SWITCHED
+            self._server_state = SWITCHED
+        elif code == 100:
+            self.client_is_waiting_for_100_continue = False
+        if self.their_http_version == b"1.0":
+            # RFC 9110 §15.2: a server MUST NOT send a 1xx response to an HTTP/1.0 client.
+            raise LocalProtocolError("1xx responses can't be sent to an HTTP/1.0 client")
+        return write_head(status_line(code, event.reason), event.headers.raw_items())
+
+    def _send_response(
+        self,
+        code: int,
+        headers: list[tuple[bytes, bytes]],
+        reason: bytes,
+        body_length: int | None = None,
+    ) -> bytes:
+        if self.our_role is not Role.SERVER:
+            raise LocalProtocolError("a client can't send a response")
+        if self._server_state is not SEND_RESPONSE:
+            raise LocalProtocolError(f"can't send a response in state {self._server_state.name}")
+        if not 200 <= code <= 999:
+            raise LocalProtocolError("final responses have a status of 200 or above")
+        length: bytes | None = None
+        coding: bytes | None = None
+        close = False
+        for name, value in headers:
+            # A single lower() per field: names arrive from applications in any case.
+            lname = name.lower()
+            if lname == b"content-length":
+                length = value
+            elif lname == b"transfer-encoding":
+                coding = value
+            elif lname == b"connection" and b"close" in value.lower():
+                close = True
+        if length is not None and coding is not None:
+            raise LocalProtocolError("both Content-Length and Transfer-Encoding (RFC 9112 §6.1)")
+        method = self._request_method
+        if self._switch_pending:
+            self._switch_pending = False
+            if method == b"CONNECT" and code < 300:
+                self._client_state = SWITCHED
+                self._server_state = SWITCHED
+                return write_head(status_line(code, reason), headers)
+            if self._client_state is MIGHT_SWITCH:
+                self._client_state = DONE  # the switch was declined (RFC 9110 §7.8)
+        if close or self.client_is_waiting_for_100_continue:
+            # Answering before the client sent the body it is holding back: the connection
+            # can't be reused, since the body may still arrive (RFC 9110 §10.1.1).
+            self._keep_alive = False
+        writer: BodyWriter
+        extra: list[tuple[bytes, bytes]] = []
+        if method == b"HEAD" or code in (204, 304):
+            writer = NoBodyWriter()
+        elif length is not None:
+            if CONTENT_LENGTH_RE.fullmatch(length) is None:
+                raise LocalProtocolError("invalid Content-Length value")
+            writer = ContentLengthWriter(int(length))
+        elif coding is not None:
+            if coding.strip().lower() != b"chunked":
+                raise LocalProtocolError("only the chunked transfer coding is supported")
+            if self.their_http_version == b"1.1":
+                writer = ChunkedWriter()
+            else:
+                # Never chunk to an HTTP/1.0 client (RFC 9112 §6.1): delimit by closing.
+                headers = [h for h in headers if h[0].lower() != b"transfer-encoding"]
+                writer = CloseDelimitedWriter()
+                self._keep_alive = False
+        elif body_length is not None:
+            writer = ContentLengthWriter(body_length)
+            extra.append((b"content-length", b"%d" % body_length))
+        elif self.their_http_version == b"1.1":
+            writer = ChunkedWriter()
+            extra.append((b"transfer-encoding", b"chunked"))
+        else:
+            writer = CloseDelimitedWriter()
+            self._keep_alive = False
+        if not self._keep_alive:
+            if not close:
+                extra.append((b"connection", b"close"))
+        elif self.their_http_version == b"1.0":
+            extra.append((b"connection", b"keep-alive"))
+        self._writer = writer
+        self._server_state = SEND_BODY
+        return write_head(status_line(code, reason), headers + extra if extra else headers)
+
+    def _send_request(self, event: Request) -> bytes:
+        if self.our_role is not Role.CLIENT:
+            raise LocalProtocolError("a server can't send a request")
+        if self._client_state is not IDLE:
+            raise LocalProtocolError(f"can't send a request in state {self._client_state.name}")
+        method = event.method
+        if TOKEN_RE.fullmatch(method) is None:
+            raise LocalProtocolError("the method is not a token")
+        target = event.target
+        if not target or _BAD_TARGET_RE.search(target) is not None:
+            raise LocalProtocolError("the request-target contains forbidden characters")
+        version = event.http_version
+        if version not in (b"1.1", b"1.0"):
+            raise LocalProtocolError("only HTTP/1.1 and HTTP/1.0 requests can be sent")
+        headers = event.headers
+        if version == b"1.1" and len(headers.get_all(b"host")) != 1:
+            raise LocalProtocolError("HTTP/1.1 requests need exactly one Host (RFC 9112 §3.2)")
+        lengths = headers.get_all(b"content-length")
+        codings = headers.get_all(b"transfer-encoding")
+        writer: BodyWriter
+        if lengths and codings:
+            raise LocalProtocolError("both Content-Length and Transfer-Encoding (RFC 9112 §6.1)")
+        if codings:
+            if version != b"1.1" or codings[-1].strip().lower() != b"chunked":
+                raise LocalProtocolError("requests can only use chunked, and only on HTTP/1.1")
+            writer = ChunkedWriter()
+        elif lengths:
+            if len(lengths) > 1 or CONTENT_LENGTH_RE.fullmatch(lengths[0]) is None:
+                raise LocalProtocolError("invalid Content-Length")
+            writer = ContentLengthWriter(int(lengths[0]))
+        else:
+            writer = ContentLengthWriter(0)  # RFC 9112 §6.3 rule 7: no framing, no body
+        options = _connection_tokens(headers.get_all(b"connection"))
+        if b"close" in options or (version == b"1.0" and b"keep-alive" not in options):
+            self._keep_alive = False
+        self._switch_pending = method == b"CONNECT" or (
+            b"upgrade" in options and b"upgrade" in headers
+        )
+        self._request_method = method
+        self._writer = writer
+        self._client_state = SEND_BODY
+        self._server_state = SEND_RESPONSE
+        return write_head(b"%s %s HTTP/%s\r\n" % (method, target, version), headers.raw_items())
+
+
+def _check_target(method: bytes, target: bytes, is_connect: bool) -> None:
+    """The four request-target forms of RFC 9112 §3.2, each only where it belongs."""
+    first = target[0]
+    if is_connect:
+        # §3.2.3: CONNECT takes authority-form, and only it does.
+        if AUTHORITY_FORM_RE.fullmatch(target) is None:
+            raise RemoteProtocolError("CONNECT needs an authority-form target (host:port)")
+        return
+    if first == 0x2F:  # "/": origin-form, §3.2.1
+        return
+    if target == b"*":
+        # §3.2.4: asterisk-form is only for a server-wide OPTIONS.
+        if method != b"OPTIONS":
+            raise RemoteProtocolError("asterisk-form is only allowed with OPTIONS")
+        return
+    match = ABSOLUTE_FORM_RE.fullmatch(target)
+    if match is None:
+        raise RemoteProtocolError("invalid request-target (RFC 9112 §3.2)")
+    if b"@" in match.group(2):
+        # RFC 9110 §4.2.4: userinfo is deprecated and a common phishing vector; refuse it.
+        raise RemoteProtocolError("userinfo in the request-target")
