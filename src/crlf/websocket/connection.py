@@ -43,7 +43,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from crlf.errors import LocalProtocolError, RemoteProtocolError
-from crlf.protocol._state import Role
+from crlf.protocol import Role
 
 from .events import BytesMessage, CloseConnection, Event, Ping, Pong, TextMessage
 from .frames import (
@@ -250,9 +250,8 @@ class WSConnection:
             assert self._deflate is not None
             data = self._deflate.decompress(payload, remaining, final=fin)
         else:
+            # No size check: the decoder refused any frame declaring more than ``remaining``.
             data = payload
-            if len(data) > remaining:
-                raise RemoteProtocolError("WebSocket message too big", close_code=1009)
         self._msg_size += len(data)
         # The next frame of this message may declare at most what is left (per-message limit).
         self._decoder.max_payload = self.max_message_size - self._msg_size

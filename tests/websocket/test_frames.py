@@ -1,0 +1,248 @@
+"""The frame codec (RFC 6455 §5): header checks, masking, lengths, close payloads."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crlf.errors import LocalProtocolError, RemoteProtocolError
+from crlf.websocket.frames import (
+    CloseCode,
+    Frame,
+    FrameDecoder,
+    Opcode,
+    encode_close_payload,
+    encode_frame,
+    frame_header,
+    mask,
+    parse_close_payload,
+)
+
+KEY = b"\x37\xfa\x21\x3d"  # RFC 6455 §5.7's example masking key
+
+
+def naive_mask(data: bytes, key: bytes) -> bytes:
+    return bytes(b ^ key[i % 4] for i, b in enumerate(data))
+
+
+def feed(decoder: FrameDecoder, wire: bytes, *, bytewise: bool) -> list[Frame]:
+    """Every frame the decoder cuts out of ``wire``, fed whole or one byte at a time."""
+    frames: list[Frame] = []
+    chunks = [wire[i : i + 1] for i in range(len(wire))] if bytewise else [wire]
+    for chunk in chunks:
+        decoder.receive_data(chunk)
+        while (frame := decoder.next_frame()) is not None:
+            frames.append(frame)
+    return frames
+
+
+# RFC 6455 §5.7 examples, plus the three length encodings at their edges.
+VALID = [
+    # (wire, expect_masked, opcode, fin, payload)
+    (bytes.fromhex("810548656c6c6f"), False, Opcode.TEXT, True, b"Hello"),
+    (bytes.fromhex("818537fa213d7f9f4d5158"), True, Opcode.TEXT, True, b"Hello"),
+    (bytes.fromhex("010348656c"), False, Opcode.TEXT, False, b"Hel"),
+    (bytes.fromhex("80026c6f"), False, Opcode.CONTINUATION, True, b"lo"),
+    (bytes.fromhex("890548656c6c6f"), False, Opcode.PING, True, b"Hello"),
+    (bytes.fromhex("8a8537fa213d7f9f4d5158"), True, Opcode.PONG, True, b"Hello"),
+    (b"\x82\x7e\x01\x00" + bytes(256), False, Opcode.BINARY, True, bytes(256)),
+    (
+        b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00" + bytes(65536),
+        False,
+        Opcode.BINARY,
+        True,
+        bytes(65536),
+    ),
+    (b"\x82\x7d" + b"a" * 125, False, Opcode.BINARY, True, b"a" * 125),
+    (b"\x82\x7e\x00\x7e" + b"a" * 126, False, Opcode.BINARY, True, b"a" * 126),
+    (b"\x82\x7e\xff\xff" + b"a" * 65535, False, Opcode.BINARY, True, b"a" * 65535),
+    (b"\x82\x00", False, Opcode.BINARY, True, b""),
+    (b"\x82\x80" + KEY, True, Opcode.BINARY, True, b""),
+    (b"\x88\x00", False, Opcode.CLOSE, True, b""),
+]
+
+
+@pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
+@pytest.mark.parametrize(("wire", "masked", "opcode", "fin", "payload"), VALID)
+def test_valid_frames_decode(
+    wire: bytes, masked: bool, opcode: int, fin: bool, payload: bytes, bytewise: bool
+) -> None:
+    decoder = FrameDecoder(expect_masked=masked, max_payload=1 << 20)
+    trailing = b"\x8a\x00" if not masked else b"\x8a\x80" + KEY  # an empty Pong after it
+    frames = feed(decoder, wire + trailing, bytewise=bytewise and len(wire) < 300)
+    assert len(frames) == 2
+    frame = frames[0]
+    assert (frame.opcode, frame.fin, frame.payload, frame.rsv1) == (opcode, fin, payload, False)
+    assert frames[1].opcode == Opcode.PONG
+    assert decoder.buffered == 0
+
+
+@pytest.mark.parametrize(("wire", "masked", "opcode", "fin", "payload"), VALID)
+def test_encoder_writes_the_same_bytes(
+    wire: bytes, masked: bool, opcode: int, fin: bool, payload: bytes
+) -> None:
+    key = wire[-len(payload) - 4 : -len(payload)] if payload else wire[-4:]
+    assert encode_frame(opcode, payload, fin=fin, mask_key=key if masked else None) == wire
+
+
+# (wire, expect_masked, rsv1_allowed, close_code, why)
+INVALID = [
+    (b"\x81\x85" + KEY + b"hello", False, False, 1002, "masked server frame"),
+    (b"\x81\x05hello", True, False, 1002, "unmasked client frame"),
+    (b"\xc1\x05hello", False, False, 1002, "RSV1 without an extension"),
+    (b"\xa1\x05hello", False, True, 1002, "RSV2"),
+    (b"\x91\x05hello", False, True, 1002, "RSV3"),
+    (b"\xc9\x00", False, True, 1002, "RSV1 on a control frame"),
+    (b"\x83\x00", False, False, 1002, "reserved data opcode 3"),
+    (b"\x87\x00", False, False, 1002, "reserved data opcode 7"),
+    (b"\x8b\x00", False, False, 1002, "reserved control opcode 0xB"),
+    (b"\x8f\x00", False, False, 1002, "reserved control opcode 0xF"),
+    (b"\x89\x7e\x00\x7e" + b"a" * 126, False, False, 1002, "ping over 125 bytes"),
+    (b"\x88\x7e\x00\x7e" + b"a" * 126, False, False, 1002, "close over 125 bytes"),
+    (b"\x09\x00", False, False, 1002, "fragmented ping"),
+    (b"\x82\x7e\x00\x05hello", False, False, 1002, "16-bit length under 126"),
+    (
+        b"\x82\x7f" + (100).to_bytes(8, "big") + b"a" * 100,
+        False,
+        False,
+        1002,
+        "64-bit length under 65536",
+    ),
+    (b"\x82\x7f" + (1 << 63).to_bytes(8, "big"), False, False, 1002, "64-bit length high bit"),
+    (b"\x82\x7f" + (1 << 40).to_bytes(8, "big"), False, False, 1009, "frame over the limit"),
+    (b"\x82\x7e\x10\x00", False, False, 1009, "16-bit frame over the limit"),
+]
+
+
+@pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
+@pytest.mark.parametrize(
+    ("wire", "masked", "rsv1", "code", "why"), INVALID, ids=[c[-1] for c in INVALID]
+)
+def test_invalid_frames_fail(
+    wire: bytes, masked: bool, rsv1: bool, code: int, why: str, bytewise: bool
+) -> None:
+    decoder = FrameDecoder(expect_masked=masked, max_payload=1000, rsv1_allowed=rsv1)
+    with pytest.raises(RemoteProtocolError) as info:
+        feed(decoder, wire, bytewise=bytewise)
+    assert info.value.close_code == code
+
+
+def test_rsv1_allowed_on_data_frames_with_deflate() -> None:
+    decoder = FrameDecoder(expect_masked=False, max_payload=100, rsv1_allowed=True)
+    (frame,) = feed(decoder, b"\xc1\x02ab", bytewise=False)
+    assert frame.rsv1
+    assert "rsv1=True" in repr(frame)
+
+
+def test_control_frames_ignore_the_message_limit() -> None:
+    # The connection shrinks max_payload to what a message has left; pings still pass.
+    decoder = FrameDecoder(expect_masked=False, max_payload=0)
+    (frame,) = feed(decoder, b"\x89\x7d" + b"p" * 125, bytewise=False)
+    assert frame.payload == b"p" * 125
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 4, 5, 31, 2047, 2048, 2049, 4099, 70001])
+def test_mask_matches_the_definition(size: int) -> None:
+    data = os.urandom(size)
+    key = os.urandom(4)
+    assert mask(data, key) == naive_mask(data, key)
+    assert mask(memoryview(data), key) == naive_mask(data, key)
+    assert mask(mask(data, key), key) == data
+
+
+def test_mask_rfc_example() -> None:
+    # RFC 6455 §5.7: "Hello" masked with 37 fa 21 3d is 7f 9f 4d 51 58.
+    assert mask(b"Hello", KEY) == bytes.fromhex("7f9f4d5158")
+
+
+@given(
+    opcode=st.sampled_from([Opcode.TEXT, Opcode.BINARY, Opcode.CONTINUATION]),
+    payload=st.binary(max_size=3000),
+    fin=st.booleans(),
+    masked=st.booleans(),
+    cuts=st.lists(st.integers(min_value=0, max_value=3100), max_size=5),
+)
+def test_round_trip_any_split(
+    opcode: int, payload: bytes, fin: bool, masked: bool, cuts: list[int]
+) -> None:
+    wire = encode_frame(opcode, payload, fin=fin, mask_key=os.urandom(4) if masked else None)
+    decoder = FrameDecoder(expect_masked=masked, max_payload=1 << 20)
+    frames: list[Frame] = []
+    last = 0
+    for cut in [*sorted(c for c in cuts if c <= len(wire)), len(wire)]:
+        decoder.receive_data(wire[last:cut])
+        last = cut
+        while (frame := decoder.next_frame()) is not None:
+            frames.append(frame)
+    assert len(frames) == 1
+    assert (frames[0].opcode, frames[0].payload, frames[0].fin) == (opcode, payload, fin)
+
+
+def test_frame_header_lengths() -> None:
+    assert frame_header(Opcode.TEXT, 0) == b"\x81\x00"
+    assert frame_header(Opcode.TEXT, 125, fin=False) == b"\x01\x7d"
+    assert frame_header(Opcode.TEXT, 126, rsv1=True) == b"\xc1\x7e\x00\x7e"
+    assert (
+        frame_header(Opcode.BINARY, 65536, mask_key=KEY)
+        == b"\x82\xff" + (65536).to_bytes(8, "big") + KEY
+    )
+
+
+def test_frame_repr_truncates_payload() -> None:
+    assert repr(Frame(Opcode.BINARY, b"x" * 100)).endswith("...)")
+    assert repr(Frame(Opcode.BINARY, b"x")).endswith("'x')")
+
+
+# -- close payloads (§5.5.1, §7.4) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "reason"),
+    [
+        (b"", 1005, ""),
+        (b"\x03\xe8", 1000, ""),
+        (b"\x03\xe8bye", 1000, "bye"),
+        (b"\x03\xe9" + "€".encode(), 1001, "€"),
+        (b"\x0b\xb8", 3000, ""),
+        (b"\x13\x87", 4999, ""),
+        (b"\x03\xf6", 1014, ""),
+    ],
+)
+def test_parse_close_payload(payload: bytes, code: int, reason: str) -> None:
+    assert parse_close_payload(payload) == (code, reason)
+
+
+@pytest.mark.parametrize(
+    ("payload", "close_code"),
+    [
+        (b"\x03", 1002),
+        *[
+            (c.to_bytes(2, "big"), 1002)
+            for c in (0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535)
+        ],
+        (b"\x03\xe8\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80", 1007),
+        (b"\x03\xe8\xff", 1007),
+    ],
+)
+def test_parse_close_payload_rejects(payload: bytes, close_code: int) -> None:
+    with pytest.raises(RemoteProtocolError) as info:
+        parse_close_payload(payload)
+    assert info.value.close_code == close_code
+
+
+def test_encode_close_payload() -> None:
+    assert encode_close_payload(None) == b""
+    assert encode_close_payload(CloseCode.NO_STATUS_RCVD) == b""
+    assert encode_close_payload(1000, "ok") == b"\x03\xe8ok"
+    assert encode_close_payload(4000, "é" * 61) == b"\x0f\xa0" + "é".encode() * 61
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"), [(None, "x"), (1006, ""), (999, ""), (1000, "x" * 124), (1000, "é" * 62)]
+)
+def test_encode_close_payload_rejects(code: int | None, reason: str) -> None:
+    with pytest.raises(LocalProtocolError):
+        encode_close_payload(code, reason)
