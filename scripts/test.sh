@@ -43,10 +43,11 @@ step "lint-imports" "$BIN/lint-imports"
 # pytest: -bb (bytes/str comparisons are errors), -X dev (asyncio debug, ResourceWarning shown);
 # coverage with branches, servers started as subprocesses included (pyproject [tool.coverage.run]).
 rm -f .coverage .coverage.*
+junit="$(mktemp -d)/junit.xml"
 s=$(date +%s)
 echo
 echo "== pytest: python -bb -X dev -m pytest --cov --cov-branch $*"
-"$BIN/python" -bb -X dev -m pytest --cov --cov-branch --cov-report= "$@"
+"$BIN/python" -bb -X dev -m pytest --cov --cov-branch --cov-report= --junitxml="$junit" "$@"
 rc=$?
 echo "== pytest: rc=$rc in $(( $(date +%s) - s ))s"
 if [ $rc -eq 5 ]; then
@@ -69,10 +70,26 @@ if "$BIN/coverage" report --format=total >/dev/null 2>&1; then
   done
 fi
 
+# The counts, read from pytest's JUnit XML, for the closing line.
+counts="$("$BIN/python" - "$junit" <<'PY' 2>/dev/null || echo "0 passed, 0 failed"
+import sys
+import xml.etree.ElementTree as ET
+
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+n = {k: sum(int(s.get(k, 0)) for s in suites) for k in ("tests", "failures", "errors", "skipped")}
+failed = n["failures"] + n["errors"]
+print(f"{n['tests'] - failed - n['skipped']} passed, {failed} failed, {n['skipped']} skipped")
+PY
+)"
+rm -rf "$(dirname "$junit")"
+
 echo
 echo "== total: $(( $(date +%s) - t0 ))s"
 if ((${#failed[@]})); then
   echo "FAILED: ${failed[*]}"
+  echo "tests: $counts"
   exit 1
 fi
 echo "OK: ruff format, ruff check, mypy, lint-imports, pytest"
+echo "tests: $counts"
