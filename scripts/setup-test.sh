@@ -44,12 +44,12 @@ if [ "${CRLF_SKIP_APT:-0}" != 1 ]; then
       log "not root: cannot apt-get install ${need[*]} (the interop tests that need them will skip)"
     else
       log "apt-get install ${need[*]}"
-      apt-get update -qq
-      if ! apt-get install -y -qq --no-install-recommends "${need[@]}" ca-certificates >/dev/null; then
-        # nginx-light is not in every Debian release; fall back to plain nginx.
-        need=("${need[@]/nginx-light/nginx}")
-        apt-get install -y -qq --no-install-recommends "${need[@]}" ca-certificates >/dev/null
-      fi
+      apt_install() { apt-get install -y -qq --no-install-recommends "$@" ca-certificates >/dev/null; }
+      # nginx-light is not in every Debian release: fall back to plain nginx. A failure here is
+      # loud but not fatal: the tests that need a missing program skip, saying which.
+      apt-get update -qq || log "WARNING: apt-get update failed"
+      apt_install "${need[@]}" || apt_install "${need[@]/nginx-light/nginx}" \
+        || log "WARNING: apt-get install ${need[*]} failed; interop tests needing them will skip"
     fi
   fi
   # The tests start their own nginx on 127.0.0.1 ports from their own config; never the packaged
