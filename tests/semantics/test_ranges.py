@@ -66,12 +66,12 @@ PARSE_CASES: list[tuple[bytes, int, list[tuple[int, int]] | Unsatisfiable | None
     (b"bytes=\xd9\xa1-2", 100, None),  # non-ASCII digits
     (b"bytes==0-1", 100, None),
     (b"", 100, None),
-    # Coalescing (§14.6): overlapping, adjacent and close ranges merge, sorted.
+    # Coalescing (§14.6): overlapping and adjacent ranges merge, sorted.
     (b"bytes=0-,0-,0-", 100, [(0, 99)]),
     (b"bytes=0-50,25-75", 1000, [(0, 75)]),
     (b"bytes=10-20,0-9", 1000, [(0, 20)]),  # adjacent
     (b"bytes=500-600,0-10,5-20", 1000, [(0, 20), (500, 600)]),
-    (b"bytes=0-0,50-50", 1000, [(0, 50)]),  # gap below COALESCE_GAP
+    (b"bytes=0-9,20-29", 1000, [(0, 9), (20, 29)]),  # distinct ranges stay distinct
     (b"bytes=-100,0-", 1000, [(0, 999)]),
     # Far-apart ranges keep the requested order.
     (b"bytes=500-600,0-10", 1000, [(500, 600), (0, 10)]),
@@ -96,8 +96,45 @@ def test_too_many_ranges_are_ignored() -> None:
 
 
 def test_coalesce_gap_is_configurable() -> None:
-    assert parse_range(b"bytes=0-0,50-50", 1000, coalesce_gap=0) == [(0, 0), (50, 50)]
-    assert parse_range(b"bytes=0-0,1-1", 1000, coalesce_gap=0) == [(0, 1)]
+    assert parse_range(b"bytes=0-0,50-50", 1000) == [(0, 0), (50, 50)]
+    assert parse_range(b"bytes=0-0,50-50", 1000, coalesce_gap=80) == [(0, 50)]
+    assert parse_range(b"bytes=0-0,50-50,900-", 1000, coalesce_gap=80) == [(0, 50), (900, 999)]
+    assert parse_range(b"bytes=0-0,1-1", 1000) == [(0, 1)]
+
+
+# Go's net/http fs_test.go ServeFileRangeTests, on its 11-byte file: crlf agrees on every case
+# but the last, where Go ignores ranges summing past the size (200) and crlf coalesces them.
+GO_FILE_SIZE = 11
+GO_CASES: list[tuple[bytes, list[tuple[int, int]] | Unsatisfiable | None]] = [
+    (b"bytes=0-4", [(0, 4)]),
+    (b"bytes=2-", [(2, 10)]),
+    (b"bytes=-5", [(6, 10)]),
+    (b"bytes=3-7", [(3, 7)]),
+    (b"bytes=0-0,-2", [(0, 0), (9, 10)]),
+    (b"bytes=0-1,5-8", [(0, 1), (5, 8)]),
+    (b"bytes=0-1,5-", [(0, 1), (5, 10)]),
+    (b"bytes=5-1000", [(5, 10)]),
+    (b"bytes=0-9", [(0, 9)]),
+    (b"bytes=0-10", [(0, 10)]),
+    (b"bytes=0-11", [(0, 10)]),
+    (b"bytes=10-11", [(10, 10)]),
+    (b"bytes=10-", [(10, 10)]),
+    (b"bytes=11-", U),
+    (b"bytes=11-12", U),
+    (b"bytes=12-12", U),
+    (b"bytes=11-100", U),
+    (b"bytes=12-100", U),
+    (b"bytes=100-", U),
+    (b"bytes=100-1000", U),
+    (b"bytes=0-,1-,2-,3-,4-", [(0, 10)]),  # Go: 200 (sum > size); crlf: one coalesced range
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), GO_CASES)
+def test_parse_range_agrees_with_go(
+    value: bytes, expected: list[tuple[int, int]] | Unsatisfiable | None
+) -> None:
+    assert parse_range(value, GO_FILE_SIZE) == expected
 
 
 @given(

@@ -15,11 +15,12 @@ Theory of operation
 Denial of service. A Range header is tiny and asks for work in proportion to what it lists, so
 ``bytes=0-,0-,0-,...`` would make a server send a file many times over. crlf bounds it twice:
 more than ``max_ranges`` range-specs and the field is ignored (Starlette also caps at 100); and
-ranges that overlap, touch, or are separated by less than a part header's worth of bytes are
-coalesced (§14.6 allows it "regardless of the order" they were requested), so the parts never
-sum to more than the representation. Go's net/http takes the bluntest version of the second
-rule (ignore the field when the ranges sum to more than the size); coalescing serves the
-client's bytes instead.
+ranges that overlap or touch are coalesced (§14.6 allows it "regardless of the order" they were
+requested), so the parts never sum to more than the representation. Go's net/http takes the
+bluntest version of the second rule (ignore the field when the ranges sum to more than the
+size); coalescing serves the client's bytes instead. Distinct ranges stay distinct by default
+(``bytes=0-9,20-29`` is a two-part multipart/byteranges, as clients and tests expect); pass
+``coalesce_gap`` to also join ranges separated by fewer bytes than a part header costs.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ __all__ = [
 MAX_RANGES = 100  # Starlette 100; Apache MaxRanges 200; nginx unlimited; Go unlimited (size rule)
 """The most range-specs a Range field may list before crlf ignores it."""
 
-COALESCE_GAP = 80  # about one part header: delimiter, Content-Type and Content-Range lines
+COALESCE_GAP = 0  # merge overlapping and adjacent ranges only; ~80 would be one part header
 """Ranges separated by fewer bytes than this are merged when coalescing (RFC 9110 §14.6)."""
 
 # RFC 9110 §14.1.1: int-range = first-pos "-" [ last-pos ]; suffix-range = "-" suffix-length.
@@ -103,7 +104,9 @@ def parse_range(
         value: the Range field value, e.g. ``b"bytes=0-499, -500"``.
         size: the selected representation's length in bytes.
         max_ranges: more range-specs than this and the field is ignored.
-        coalesce_gap: when merging (see below), ranges closer than this many bytes are joined.
+        coalesce_gap: ranges separated by fewer bytes than this are merged too (RFC 9110 §14.6
+            allows joining ranges "separated by a gap that is smaller than the overhead of
+            sending multiple parts"); 0 merges overlapping and adjacent ranges only.
 
     Returns:
         ``None`` to ignore the field (not ``bytes``, invalid syntax, ``last < first``, too many
@@ -112,7 +115,8 @@ def parse_range(
         past the end, a zero suffix-length); otherwise the satisfiable ranges as inclusive
         ``(first, last)`` pairs. Unsatisfiable specs among satisfiable ones are dropped. When
         coalescing would merge any of several ranges (overlapping, adjacent or close), the
-        result is the sorted, merged list; otherwise the ranges keep the requested order.
+        result is the sorted, merged list (possibly a single range: then send a plain 206);
+        otherwise the ranges keep the requested order.
     """
     unit, equals, range_set = value.strip(b" \t").partition(b"=")
     if not equals or unit.lower() != b"bytes":
