@@ -7,6 +7,7 @@ optional private cache (RFC 9111), decompression, proxies and TLS.
 
 from __future__ import annotations
 
+from ._async_client import AsyncClient as AsyncClient
 from ._cache import HTTPCache as HTTPCache
 from ._client import Client as Client
 from ._config import PoolLimits as PoolLimits
@@ -21,6 +22,7 @@ from ._urls import InvalidURL as InvalidURL
 
 __all__ = [
     "URL",
+    "AsyncClient",
     "Client",
     "CookieJar",
     "HTTPCache",
