@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,6 +16,9 @@ from .servers import (
     nginx_binary,
     running_nginx,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Respond = Callable[[Peer, str, str, dict[str, str], bytes], None]
 

@@ -3,12 +3,15 @@ decompression, HEAD, the HTTP cache revalidating with nginx's ETag, Keep-Alive l
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 import crlf
 from crlf.client import HTTPCache
 
-from .servers import Nginx
+if TYPE_CHECKING:
+    from .servers import Nginx
 
 pytestmark = pytest.mark.interop
 
@@ -37,7 +40,9 @@ def test_keepalive_requests_limit_opens_new_connections(nginx: Nginx) -> None:
     with crlf.Client() as client:
         ids = [client.get(nginx.url2("/conn")).text for _ in range(7)]
         assert client.pool.connections_opened == 3
-    assert len(set(ids[0:3])) == 1 and len(set(ids[3:6])) == 1 and ids[0] != ids[3] != ids[6]
+    assert len(set(ids[0:3])) == 1
+    assert len(set(ids[3:6])) == 1
+    assert ids[0] != ids[3] != ids[6]
 
 
 def test_redirect_301_followed_with_history(nginx: Nginx) -> None:
@@ -61,7 +66,8 @@ def test_post_303_becomes_get(nginx: Nginx) -> None:
     with crlf.Client() as client:
         r = client.post(nginx.url("/see-other"), data={"name": "Juan Garcia"})
     assert r.status_code == 200
-    assert r.request is not None and r.request.method == "GET"
+    assert r.request is not None
+    assert r.request.method == "GET"
     assert nginx.access_log()[-2:][0].split()[1:3] == ["POST", "/see-other"]
 
 
@@ -92,7 +98,8 @@ def test_stream_iter_bytes_large_file(nginx: Nginx) -> None:
 def test_head_has_no_body(nginx: Nginx) -> None:
     with crlf.Client() as client:
         r = client.head(nginx.url("/static/data.json"))
-        assert r.status_code == 200 and r.content == b""
+        assert r.status_code == 200
+        assert r.content == b""
         assert client.get(nginx.url("/static/data.json")).json() == {"idioma": "español", "n": 3}
         assert client.pool.connections_opened == 1
 
@@ -100,7 +107,8 @@ def test_head_has_no_body(nginx: Nginx) -> None:
 def test_404_raise_for_status(nginx: Nginx) -> None:
     with crlf.Client() as client:
         r = client.get(nginx.url("/missing"))
-    assert r.status_code == 404 and r.text == "<h1>Not here</h1>"
+    assert r.status_code == 404
+    assert r.text == "<h1>Not here</h1>"
     with pytest.raises(crlf.HTTPStatusError) as info:
         r.raise_for_status()
     assert info.value.status_code == 404
@@ -111,7 +119,8 @@ def test_cache_revalidates_and_serves_body_on_304(nginx: Nginx) -> None:
         first = client.get(nginx.url("/nocache/page.txt"))
         second = client.get(nginx.url("/nocache/page.txt"))
     assert first.content == second.content == nginx.text
-    assert not first.from_cache and second.from_cache
+    assert not first.from_cache
+    assert second.from_cache
     statuses = [line.split()[3] for line in nginx.access_log() if "/nocache/page.txt" in line]
     assert statuses[-2:] == ["200", "304"]
 
@@ -121,5 +130,6 @@ def test_cache_serves_fresh_without_contacting_server(nginx: Nginx) -> None:
         client.get(nginx.url("/fresh/page.txt"))
         before = len(nginx.access_log())
         r = client.get(nginx.url("/fresh/page.txt"))
-    assert r.from_cache and r.content == nginx.text
+    assert r.from_cache
+    assert r.content == nginx.text
     assert len(nginx.access_log()) == before

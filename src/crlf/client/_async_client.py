@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConnectError, ConnectTimeout, ReadError
 from ._async_pool import AsyncConnection, AsyncPool, async_connect_tunnel
 from ._base import IDEMPOTENT, UNSET, BaseClient, Prepared
 from ._client import tunnel_authority
-from ._models import Response
 from ._pool import PoolKey, pool_key
 from ._sync_pool import StaleConnection
 from ._tls import make_ssl_context
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from ._models import Response
 
 __all__ = ["AsyncClient"]
 

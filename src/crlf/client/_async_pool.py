@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import (
     PoolTimeout,
@@ -39,11 +39,13 @@ from ..protocol import (
 from ..protocol import (
     Response as ResponseEvent,
 )
-from ._base import Prepared
-from ._config import PoolLimits
 from ._models import Response
 from ._pool import KEEPALIVE_MARGIN, ConnState, PoolKey, keep_alive_params
 from ._sync_pool import StaleConnection
+
+if TYPE_CHECKING:
+    from ._base import Prepared
+    from ._config import PoolLimits
 
 __all__ = ["AsyncConnection", "AsyncPool", "async_connect_tunnel"]
 
