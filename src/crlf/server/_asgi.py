@@ -1,0 +1,256 @@
+"""One request/response exchange seen as ASGI 3 messages (ASGI HTTP spec 2.x).
+
+A :class:`Cycle` is made per request by the connection driver (``_http11.py``). Its bound methods
+``receive`` and ``send`` are what the application gets. The cycle turns ``http.response.*``
+messages into protocol events and bytes for the transport, and hands request body pieces
+(``http.request``) to the application as the driver feeds them in.
+
+Cycle states (like hypercorn's ``http_stream.py``)::
+
+    response:  NOT_STARTED --start--> STARTED --body(more_body=False)|pathsend--> COMPLETE
+    request:   more_body True --EndOfMessage--> False;  disconnected once the socket is gone
+
+Speed matters here: the hello path is ``send(start)`` (stores two values), ``send(body)`` (one
+protocol call for the head, one for the body, one for the end, one ``transport.write``). ``send``
+returns a finished awaitable instead of being ``async def``, which saves a coroutine object per
+message; it awaits only when the transport asked us to pause writing.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from crlf.protocol import Data, EndOfMessage, InformationalResponse
+
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Generator
+
+    from ._http11 import HttpProtocol
+
+__all__ = ["Cycle"]
+
+_NOT_STARTED = 0
+_STARTED = 1
+_COMPLETE = 2
+
+_DISCONNECT: dict[str, Any] = {"type": "http.disconnect"}
+_LARGE = 64 * 1024  # above this a body is written apart from its head (no copy into the join)
+_FILE_CHUNK = 256 * 1024  # pathsend read size where sendfile cannot be used (uvloop, TLS, chunked)
+
+
+class _Ready:
+    """An awaitable that is already done: what ``send`` returns when it need not wait."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return iter(())  # type: ignore[return-value]  # an empty iterator finishes the await at once
+
+
+_READY = _Ready()
+
+
+class Cycle:
+    """The ASGI side of one exchange.
+
+    Args:
+        proto: the connection driver that owns the transport and the protocol connection.
+        method: the request method (for the access log).
+        target: the request-target (for the access log).
+    """
+
+    __slots__ = (
+        "app_done",
+        "body",
+        "body_size",
+        "client",
+        "continue_sent",
+        "disconnected",
+        "head_sent",
+        "headers",
+        "method",
+        "more_body",
+        "proto",
+        "request_headers",
+        "response",
+        "sent",
+        "started_at",
+        "status",
+        "target",
+        "waiter",
+    )
+
+    def __init__(self, proto: HttpProtocol, method: bytes, target: bytes) -> None:
+        self.proto = proto
+        self.method = method
+        self.target = target
+        self.response = _NOT_STARTED
+        self.status = 0
+        self.headers: Any = None
+        self.body: list[bytes] = []
+        self.body_size = 0
+        self.more_body = True
+        self.disconnected = False
+        self.waiter: asyncio.Future[None] | None = None
+        self.continue_sent = False
+        self.app_done = False
+        self.head_sent = False
+        self.sent = 0
+        # Only the access log reads these; set by the driver when it is on.
+        self.client: Any = None
+        self.request_headers: Any = None
+        self.started_at = 0.0
+
+    # -- request side ---------------------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        """Queue a body piece for the application (called by the driver)."""
+        self.body.append(data)
+        self.body_size += len(data)
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def end(self) -> None:
+        """The request body is complete (called by the driver)."""
+        self.more_body = False
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def disconnect(self) -> None:
+        """The client is gone, or the exchange was cut: wake everything that waits."""
+        self.disconnected = True
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def receive(self) -> dict[str, Any]:
+        """ASGI ``receive``: the next ``http.request`` body message, or ``http.disconnect``."""
+        while True:
+            if self.disconnected or self.response == _COMPLETE:
+                return _DISCONNECT
+            if self.body or not self.more_body:
+                if self.body_size:
+                    chunks = self.body
+                    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                    self.body = []
+                    self.body_size = 0
+                    self.proto.body_consumed()
+                else:
+                    self.body = []
+                    body = b""
+                return {"type": "http.request", "body": body, "more_body": self.more_body}
+            # RFC 9110 §10.1.1: send 100 Continue only now that the application wants the body.
+            proto = self.proto
+            if not self.continue_sent:
+                self.continue_sent = True
+                if proto.conn.client_is_waiting_for_100_continue and self.response == _NOT_STARTED:
+                    proto.write(proto.conn.send(InformationalResponse(status_code=100)))
+            waiter = proto.loop.create_future()
+            self.waiter = waiter
+            proto.waiting_for_body(self)
+            try:
+                await waiter
+            finally:
+                proto.body_wait_over()
+
+    # -- response side --------------------------------------------------------------------------
+
+    def send(self, message: dict[str, Any]) -> Any:
+        """ASGI ``send``. Returns an awaitable (done at once unless writing is paused).
+
+        Raises:
+            RuntimeError: a message out of order, or of an unknown type.
+        """
+        kind = message["type"]
+        if kind == "http.response.body":
+            if self.response != _STARTED:
+                return self._out_of_order(kind)
+            body = message.get("body", b"")
+            if message.get("more_body", False):
+                self.proto.send_body(self, body, False)
+            else:
+                self.response = _COMPLETE
+                self.proto.send_body(self, body, True)
+            proto = self.proto
+            if proto.write_paused and not self.disconnected:
+                return proto.drain()
+            return _READY
+        if kind == "http.response.start":
+            if self.response != _NOT_STARTED:
+                return self._out_of_order(kind)
+            self.response = _STARTED
+            self.status = message["status"]
+            self.headers = message.get("headers", ())
+            return _READY
+        if kind == "http.response.pathsend":
+            if self.response != _STARTED:
+                return self._out_of_order(kind)
+            self.response = _COMPLETE
+            return self._pathsend(message["path"])
+        return self._out_of_order(kind)
+
+    def _out_of_order(self, kind: str) -> Any:
+        if self.disconnected:
+            return _READY  # a late message to a closed connection is dropped, as uvicorn does
+        if self.response == _COMPLETE:
+            raise RuntimeError(f"ASGI message {kind!r} after the response was complete")
+        if kind.startswith("http.response."):
+            raise RuntimeError(f"ASGI message {kind!r} out of order")
+        raise RuntimeError(f"unexpected ASGI message type {kind!r}")
+
+    def make_head(self) -> bytes:
+        """Serialise the response head with the server's fields (Date, Server, Keep-Alive)."""
+        proto = self.proto
+        head_fields, tail = proto.extra_headers()
+        self.head_sent = True
+        return proto.conn.send_response(self.status, [*head_fields, *self.headers, *tail])
+
+    async def _pathsend(self, path: str) -> None:
+        proto = self.proto
+        if self.disconnected:
+            return
+        with open(path, "rb") as file:  # noqa: ASYNC230 - a local open() is µs; no thread hop
+            size = os.fstat(file.fileno()).st_size
+            proto.write(self.make_head())
+            conn = proto.conn
+            offset = 0
+            sendfile_ok = proto.can_sendfile()
+            while offset < size and not self.disconnected:
+                count = min(size - offset, _FILE_CHUNK if not sendfile_ok else size - offset)
+                span = _FileSpan(file, offset, count)
+                pieces: list[Any] = conn.send_chunks(Data(span))  # type: ignore[arg-type]
+                for piece in pieces:
+                    if isinstance(piece, _FileSpan):
+                        await proto.send_file(piece.file, piece.offset, piece.count, sendfile_ok)
+                    else:
+                        proto.write(piece)
+                offset += count
+                if proto.write_paused and not self.disconnected:
+                    await proto.drain()
+            if not self.disconnected:
+                proto.write(conn.send(EndOfMessage()))
+                proto.response_complete(self)
+
+
+class _FileSpan:
+    """A byte range of an open file, passed through the protocol writer in place of a body."""
+
+    __slots__ = ("count", "file", "offset")
+
+    def __init__(self, file: Any, offset: int, count: int) -> None:
+        self.file = file
+        self.offset = offset
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count

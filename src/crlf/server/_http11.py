@@ -1,0 +1,801 @@
+"""The HTTP/1.1 connection driver: one ``asyncio.Protocol`` and one protocol ``Connection`` per socket.
+
+Theory of operation. Bytes from the socket go into ``crlf.protocol.Connection(Role.SERVER)``;
+:meth:`HttpProtocol.handle_events` pulls events out of it:
+
+- ``Request``: build the ASGI scope, make a :class:`~crlf.server._asgi.Cycle`, run the application.
+  The application coroutine is stepped *eagerly* (``coro.send(None)`` right here): an app that never
+  waits on anything pending (the common case: ``send`` does not block) finishes inside this call,
+  and no ``asyncio.Task`` is ever made. Only when it yields a pending future is the rest handed to a
+  task (:func:`_resume`), in a copied ``contextvars`` context so requests never share context vars.
+- ``Data`` / ``EndOfMessage``: queued on the cycle for ``receive()``. When more than
+  ``_BODY_HIGH_WATER`` bytes wait unread we stop reading the socket (backpressure towards the client).
+- ``PAUSED``: the next pipelined request is buffered but the current exchange is not over; it is
+  parsed only after the response completes, so pipelined requests are answered in order
+  (RFC 9112 §9.3.2). A full pipeline buffer stops reading too.
+- ``NEED_DATA``: wait for bytes; ``ConnectionClosed``: close.
+
+While ``handle_events`` runs, writes are *corked*: collected and written with one
+``transport.write`` at the end, so sixteen pipelined requests cost one ``send`` syscall.
+
+After a response completes the connection is kept (``start_next_cycle``) when both sides allow it
+(``conn.keep_alive``), we are not shutting down and ``max_requests_per_connection`` is not used up;
+every kept response carries ``Keep-Alive: timeout=T[, max=N]`` (N = requests still allowed, as
+Apache counts down), the last one ``Connection: close`` (RFC 9112 §9.6).
+
+Timeouts use one lazily re-armed timer per connection (phase + deadline; moving a deadline costs an
+attribute store, not a new timer): ``HEAD`` (the head must arrive within ``timeout_header_read``;
+slowloris), ``IDLE`` (keep-alive idle), ``BODY`` (the application waits for body bytes that do
+not come), ``APP`` (no timeout while the application works).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import socket
+import time
+import types
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from crlf.errors import RemoteProtocolError
+from crlf.protocol import (
+    NEED_DATA,
+    PAUSED,
+    Connection,
+    Data,
+    EndOfMessage,
+    Request,
+    Role,
+    State,
+)
+
+from ._asgi import _COMPLETE, _NOT_STARTED, _STARTED, Cycle
+from ._logging import access_line
+from ._proxy import resolve_forwarded
+from ._transport import error_response
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from ._transport import ServerState
+
+__all__ = ["HttpProtocol"]
+
+_PH_HEAD = 0
+_PH_IDLE = 1
+_PH_BODY = 2
+_PH_APP = 3
+
+_BODY_HIGH_WATER = 256 * 1024  # unread request body bytes before we stop reading the socket
+_CORK_LIMIT = 64 * 1024  # corked bytes after which we write at once
+_VERSIONS = {b"1.1": "1.1", b"1.0": "1.0"}
+_METHODS = {
+    m: m.decode("ascii")
+    for m in (b"GET", b"POST", b"PUT", b"DELETE", b"HEAD", b"OPTIONS", b"PATCH", b"CONNECT")
+}
+_TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
+
+
+@types.coroutine
+def _resume(coro: Any, pending: Any) -> Generator[Any, None, Any]:
+    """Continue an eagerly started coroutine inside a task.
+
+    ``pending`` is what the coroutine yielded to us (a future with ``_asyncio_future_blocking``
+    set, or None for a bare yield): we yield it on to the task, which waits for it exactly as if it
+    had run the coroutine from the start; cancellation is thrown into the coroutine.
+    """
+    while True:
+        try:
+            yield pending
+        except BaseException as exc:
+            try:
+                pending = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+            continue
+        try:
+            pending = coro.send(None)
+        except StopIteration as stop:
+            return stop.value
+
+
+def split_target(target: bytes) -> tuple[bytes, bytes]:
+    """``(raw_path, query_string)`` of a request-target (RFC 9112 §3.2).
+
+    Absolute-form (``http://host/p?q``) yields its path and query; asterisk-form ``*`` and
+    authority-form (CONNECT) are passed through as the path.
+    """
+    if target[:1] != b"/":
+        scheme_end = target.find(b"://")
+        if scheme_end > 0:
+            rest = target[scheme_end + 3 :]
+            cut = len(rest)
+            for sep in (b"/", b"?", b"#"):
+                i = rest.find(sep)
+                if 0 <= i < cut:
+                    cut = i
+            target = rest[cut:]
+            if target[:1] != b"/":
+                target = b"/" + target
+    hash_at = target.find(b"#")
+    if hash_at >= 0:
+        target = target[:hash_at]
+    q = target.find(b"?")
+    if q < 0:
+        return target, b""
+    return target[:q], target[q + 1 :]
+
+
+class HttpProtocol(asyncio.Protocol):
+    """Serves HTTP/1.1 on one socket. See the module docstring for the theory of operation.
+
+    Args:
+        state: what the server's connections share.
+    """
+
+    __slots__ = (
+        "app",
+        "client",
+        "closed",
+        "closing",
+        "conn",
+        "cork",
+        "cycle",
+        "deadline",
+        "drain_waiter",
+        "eof",
+        "got_bytes",
+        "handling",
+        "head_request",
+        "loop",
+        "pending",
+        "phase",
+        "proxy_trusted",
+        "read_paused",
+        "requests_left",
+        "scheme",
+        "server",
+        "state",
+        "timer",
+        "transport",
+        "upgraded",
+        "write_paused",
+    )
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.loop = state.loop
+        self.app = state.app
+        self.transport: Any = None
+        self.conn: Connection = Connection(Role.SERVER, limits=state.limits)
+        self.cycle: Cycle | None = None
+        self.client: tuple[str, int] | None = None
+        self.server: tuple[str, int | None] | None = None
+        self.scheme = "https" if state.is_ssl else "http"
+        self.cork: list[bytes | bytearray | memoryview] | None = None
+        self.handling = False
+        self.phase = _PH_HEAD
+        self.deadline = 0.0
+        self.timer: asyncio.TimerHandle | None = None
+        self.read_paused = False
+        self.write_paused = False
+        self.drain_waiter: asyncio.Future[None] | None = None
+        self.eof = False
+        self.closing = False
+        self.closed = False
+        self.got_bytes = False
+        self.head_request = False
+        self.requests_left = state.max_requests
+        self.proxy_trusted = False
+        self.upgraded: Any = None
+        self.pending: tuple[Request, dict[str, Any]] | None = None
+
+    # -- asyncio.Protocol callbacks --------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        state = self.state
+        state.connections.add(self)
+        limit = state.limit_concurrency
+        if limit is not None and len(state.connections) > limit:
+            # RFC 9110 §15.6.4: 503 tells the client the refusal is temporary.
+            self.write(error_response(503, state.date, state.server_value))
+            self.close()
+            return
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in _TCP_FAMILIES:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # pragma: no cover - a socket already being torn down
+                pass
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and len(peer) >= 2:
+            self.client = (str(peer[0]), int(peer[1]))
+        local = transport.get_extra_info("sockname")
+        if isinstance(local, tuple) and len(local) >= 2:
+            self.server = (str(local[0]), int(local[1]))
+        elif isinstance(local, str) and local:
+            self.server = (local, None)
+        if state.proxy_headers:
+            self.proxy_trusted = (self.client[0] if self.client else None) in state.trusted or (
+                self.client is None
+            )
+        self.arm(_PH_HEAD, self.loop.time() + state.timeout_header_read)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.got_bytes:
+            # The start of a request: remember whether it is a HEAD, in case its head turns out
+            # malformed and we answer without a parsed method (a HEAD answer has no body).
+            self.got_bytes = True
+            self.head_request = data.lstrip(b"\r\n")[:5] == b"HEAD "
+        self.conn.receive_data(data)
+        if not self.handling:
+            self.handle_events()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self.conn.receive_eof()
+        if not self.handling:
+            self.handle_events()
+        # Keep our sending half open until the response in progress is written (half-close).
+        return self.cycle is not None and not self.closed
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.state.connection_closed(self)
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        cycle = self.cycle
+        if cycle is not None:
+            cycle.disconnect()
+        self.wake_writer()
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        self.wake_writer()
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Write bytes (corked while events are being handled)."""
+        if self.closed:
+            return
+        cork = self.cork
+        if cork is not None:
+            cork.append(data)
+            if len(data) > _CORK_LIMIT:
+                self.flush()
+        else:
+            self.transport.write(data)
+
+    def flush(self) -> None:
+        """Write out what the cork collected."""
+        cork = self.cork
+        if cork:
+            self.cork = []
+            if not self.closed:
+                self.transport.write(cork[0] if len(cork) == 1 else b"".join(cork))
+
+    def drain(self) -> asyncio.Future[None]:
+        """A future done when the transport wants more bytes (or the connection is gone)."""
+        waiter = self.drain_waiter
+        if waiter is None:
+            waiter = self.drain_waiter = self.loop.create_future()
+        return waiter
+
+    def wake_writer(self) -> None:
+        """Release an application waiting in :meth:`drain`."""
+        waiter = self.drain_waiter
+        if waiter is not None:
+            self.drain_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def can_sendfile(self) -> bool:
+        """Whether ``os.sendfile`` can carry file bodies (asyncio loop, no TLS)."""
+        return self.state.sendfile_ok and not self.closed
+
+    async def send_file(self, file: Any, offset: int, count: int, zero_copy: bool) -> None:
+        """Write ``count`` bytes of ``file`` from ``offset``: ``loop.sendfile`` or reads."""
+        self.flush()
+        if zero_copy:
+            await self.loop.sendfile(self.transport, file, offset, count)
+            return
+        data = os.pread(file.fileno(), count, offset)
+        if len(data) != count:  # the file shrank under us: the framing is broken, cut it
+            self.close()
+            return
+        self.write(data)
+
+    def close(self) -> None:
+        """Flush and close the socket."""
+        self.flush()
+        self.cork = None
+        if not self.closed and self.transport is not None:
+            self.transport.close()
+        self.closing = True
+
+    # -- the event loop of one connection ------------------------------------------------------
+
+    def handle_events(self) -> None:
+        """Pull events out of the protocol connection until it needs bytes (module docstring)."""
+        self.handling = True
+        self.cork = []
+        conn = self.conn
+        try:
+            while not self.closed:
+                try:
+                    event = conn.next_event()
+                except RemoteProtocolError as exc:
+                    self.protocol_error(exc)
+                    return
+                kind = type(event)
+                if kind is Request:
+                    self.on_request(event)  # type: ignore[arg-type]
+                elif kind is Data:
+                    cycle = self.cycle
+                    if cycle is not None and cycle.response != _COMPLETE:
+                        cycle.feed(event.data)  # type: ignore[union-attr, arg-type]
+                        if cycle.body_size > _BODY_HIGH_WATER and not self.read_paused:
+                            self.read_paused = True
+                            self.transport.pause_reading()
+                elif kind is EndOfMessage:
+                    cycle = self.cycle
+                    if cycle is not None:
+                        cycle.end()
+                        if cycle.response == _COMPLETE:  # answered before the body was read
+                            self.finish_cycle()
+                elif self.pending is not None:
+                    # NEED_DATA or PAUSED right after a head (and whatever body was already here):
+                    # now run the application, then look for the next request.
+                    self.start_app()
+                elif event is NEED_DATA:
+                    if self.cycle is None and self.phase == _PH_IDLE and self.got_bytes:
+                        # A new request has begun: it must be whole within the header timeout.
+                        self.arm(_PH_HEAD, self.loop.time() + self.state.timeout_header_read)
+                    break
+                elif event is PAUSED:
+                    if conn.buffer_is_full and not self.read_paused:
+                        self.read_paused = True
+                        self.transport.pause_reading()
+                    break
+                else:  # ConnectionClosed
+                    if self.cycle is None:
+                        self.close()
+                    break
+        finally:
+            self.handling = False
+            self.flush()
+            self.cork = None
+
+    def protocol_error(self, exc: RemoteProtocolError) -> None:
+        """Answer a malformed request with its status and close (never echoing its bytes)."""
+        cycle = self.cycle
+        state = self.state
+        if cycle is None or (cycle.response == _NOT_STARTED and not cycle.head_sent):
+            head_only = cycle.method == b"HEAD" if cycle is not None else self.head_request
+            self.write(error_response(exc.status_hint, state.date, state.server_value, head_only))
+        if cycle is not None:
+            cycle.disconnect()
+        self.close()
+
+    # -- one exchange -----------------------------------------------------------------------------
+
+    def on_request(self, request: Request) -> None:
+        """Start the exchange for ``request``: scope, cycle, application."""
+        state = self.state
+        self.phase = _PH_APP
+        self.deadline = 0.0
+        if self.requests_left is not None:
+            self.requests_left -= 1
+        target = request.target
+        raw_path, query = split_target(target)
+        path = raw_path.decode("latin-1")
+        if b"%" in raw_path:
+            path = unquote(path)
+        headers = request.headers.items()
+        client = self.client
+        scheme = self.scheme
+        if self.proxy_trusted:
+            forwarded = resolve_forwarded(client[0] if client else None, headers, state.trusted)
+            if forwarded.client is not None:
+                client = forwarded.client
+            if forwarded.scheme is not None:
+                scheme = forwarded.scheme
+            if forwarded.host is not None:
+                host = forwarded.host
+                headers = [(n, host if n == b"host" else v) for n, v in headers]
+        method = request.method
+        root_path = state.root_path
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": state.asgi_info,
+            "http_version": _VERSIONS.get(request.http_version)
+            or request.http_version.decode("ascii"),
+            "server": self.server,
+            "client": client,
+            "scheme": scheme,
+            "method": _METHODS.get(method) or method.decode("latin-1"),
+            "root_path": root_path,
+            "path": root_path + path if root_path else path,
+            "raw_path": raw_path,
+            "query_string": query,
+            "headers": headers,
+            "state": state.app_state.copy(),
+            "extensions": {"http.response.pathsend": {}},
+        }
+        cycle = Cycle(self, method, target)
+        self.cycle = cycle
+        if state.access_log:
+            cycle.client = client
+            cycle.request_headers = request.headers
+            cycle.started_at = time.time()
+        if state.trace:
+            self.trace_request(request)
+        self.pending = (request, scope)
+
+    def start_app(self) -> None:
+        """Run the application for the pending request, eagerly (module docstring)."""
+        request, scope = self.pending  # type: ignore[misc]
+        self.pending = None
+        cycle = self.cycle
+        assert cycle is not None
+        if request.method == b"CONNECT":
+            # No tunnels here (ASGI has no CONNECT); RFC 9110 §9.3.6 lets a server refuse.
+            self.closing = True
+            self.respond_plain(cycle, 501)
+            return
+        if request.method == b"GET" and _wants_websocket(scope["headers"]):
+            self.on_websocket(request, scope, cycle)
+            return
+        state = self.state
+        app = self.app
+        coro = app(scope, cycle.receive, cycle.send)
+        context = contextvars.copy_context()
+        try:
+            pending = context.run(coro.send, None)
+        except StopIteration:
+            self.app_returned(cycle)
+            return
+        except BaseException as exc:
+            self.app_failed(cycle, exc)
+            return
+        task = self.loop.create_task(_resume(coro, pending), context=context)
+        state.tasks.add(task)
+        task.add_done_callback(lambda t: self.task_done(t, cycle))
+
+    def task_done(self, task: asyncio.Task[Any], cycle: Cycle) -> None:
+        """The application's task ended: check what it left behind."""
+        self.state.tasks.discard(task)
+        if task.cancelled():
+            cycle.app_done = True
+            if cycle.response != _COMPLETE and not cycle.disconnected:
+                self.abort_cycle(cycle)
+            return
+        exc = task.exception()
+        if exc is not None:
+            self.app_failed(cycle, exc)
+        else:
+            self.app_returned(cycle)
+
+    def app_returned(self, cycle: Cycle) -> None:
+        """The application returned; a response it did not finish is an error."""
+        cycle.app_done = True
+        if cycle.response == _COMPLETE or cycle.disconnected:
+            return
+        if cycle.response == _NOT_STARTED:
+            self.state.error_logger.error("ASGI callable returned without starting a response.")
+            self.internal_error(cycle)
+        else:
+            self.state.error_logger.error("ASGI callable returned without completing the response.")
+            self.abort_cycle(cycle)
+
+    def app_failed(self, cycle: Cycle, exc: BaseException) -> None:
+        """The application raised: 500 when nothing was sent yet, else cut the connection."""
+        cycle.app_done = True
+        if not cycle.disconnected:
+            self.state.error_logger.error("Exception in ASGI application", exc_info=exc)
+        if cycle.response == _COMPLETE or cycle.disconnected:
+            return
+        if cycle.response == _NOT_STARTED or not cycle.head_sent:
+            self.internal_error(cycle)
+        else:
+            self.abort_cycle(cycle)
+
+    def internal_error(self, cycle: Cycle) -> None:
+        """Send ``500 Internal Server Error`` (fixed body) and close afterwards."""
+        self.closing = True
+        self.respond_plain(cycle, 500)
+
+    def respond_plain(
+        self, cycle: Cycle, status: int, headers: list[tuple[bytes, bytes]] | None = None
+    ) -> None:
+        """Answer the current exchange with ``status`` and a fixed ``text/plain`` body."""
+        from http import HTTPStatus
+
+        body = f"{status} {HTTPStatus(status).phrase}\n".encode("ascii")
+        cycle.response = _STARTED
+        cycle.status = status
+        cycle.headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", b"%d" % len(body)),
+            *(headers or ()),
+        ]
+        cycle.response = _COMPLETE
+        self.send_body(cycle, body, True)
+
+    def abort_cycle(self, cycle: Cycle) -> None:
+        """End a half-sent response by closing: the client sees the body is short."""
+        cycle.disconnect()
+        self.close()
+
+    def extra_headers(self) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
+        """The server's fields before and after the application's (Date, Server; Keep-Alive)."""
+        state = self.state
+        left = self.requests_left
+        if self.closing or state.shutting_down or self.eof or left == 0:
+            self.closing = True
+            return state.head_fields, state.tail_close
+        if not self.conn.keep_alive:
+            return state.head_fields, state.tail_none
+        if left is None:
+            return state.head_fields, state.tail_keep_alive
+        return state.head_fields, [
+            (b"keep-alive", b"%s, max=%d" % (state.keep_alive_timeout_value, left))
+        ]
+
+    def send_body(self, cycle: Cycle, body: bytes, final: bool) -> None:
+        """Write a body piece (with the head first if it is not out yet); end it if ``final``."""
+        if cycle.disconnected or self.cycle is not cycle:
+            return
+        conn = self.conn
+        if self.state.access_log:
+            cycle.sent += len(body)
+        if not cycle.head_sent:
+            cycle.head_sent = True
+            head_fields, tail = self.extra_headers()
+            headers = [*head_fields, *cycle.headers, *tail]
+            if final:
+                # The protocol's fast path: head + body + end in one bytes object, one write.
+                out = conn.send_response(cycle.status, headers, body)
+                if self.state.trace:
+                    self.trace_response(out[: out.find(b"\r\n\r\n") + 2])
+                self.write(out)
+                self.response_complete(cycle)
+                return
+            head = conn.send_response(cycle.status, headers)
+            if self.state.trace:
+                self.trace_response(head)
+            if body:
+                self.write(head + b"".join(conn.send_chunks(Data(body))))
+            else:
+                self.write(head)
+            return
+        if body:
+            for piece in conn.send_chunks(Data(body)):
+                self.write(piece)
+        if final:
+            end = conn.send(EndOfMessage())
+            if end:
+                self.write(end)
+            self.response_complete(cycle)
+
+    def response_complete(self, cycle: Cycle) -> None:
+        """The response is fully written: log it, then keep or close the connection."""
+        state = self.state
+        state.total_requests += 1
+        if state.access_log:
+            self.log_access(cycle)
+        if self.cycle is not cycle:
+            return
+        if self.conn.their_state is State.DONE or cycle.disconnected:
+            self.finish_cycle()
+        elif self.conn.client_is_waiting_for_100_continue or self.closing:
+            # The client may never send the body it announced: the connection cannot continue.
+            self.close()
+        # else: the request body is still coming; handle_events discards it, then finish_cycle().
+
+    def finish_cycle(self) -> None:
+        """Both messages are done: start the next exchange or close (RFC 9112 §9.3)."""
+        conn = self.conn
+        self.cycle = None
+        if (
+            self.closing
+            or self.eof
+            or self.state.shutting_down
+            or conn.our_state is not State.DONE
+            or conn.their_state is not State.DONE
+        ):
+            self.close()
+            return
+        conn.start_next_cycle()
+        self.got_bytes = False
+        self.arm(_PH_IDLE, self.loop.time() + self.state.timeout_keep_alive)
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+        if not self.handling:
+            self.handle_events()
+
+    # -- request body flow control ---------------------------------------------------------------
+
+    def body_consumed(self) -> None:
+        """The application took the queued body: read from the socket again."""
+        if self.read_paused and not self.conn.buffer_is_full:
+            self.read_paused = False
+            self.transport.resume_reading()
+
+    def waiting_for_body(self, cycle: Cycle) -> None:
+        """The application waits for body bytes: start the body timeout, make sure we read."""
+        if self.cycle is cycle:
+            self.arm(_PH_BODY, self.loop.time() + self.state.timeout_body_read)
+            if self.read_paused:
+                self.read_paused = False
+                self.transport.resume_reading()
+
+    def body_wait_over(self) -> None:
+        """Body bytes came (or the wait ended): no body timeout while the application works."""
+        if self.phase == _PH_BODY:
+            self.phase = _PH_APP
+            self.deadline = 0.0
+
+    # -- timeouts ---------------------------------------------------------------------------------
+
+    def arm(self, phase: int, deadline: float) -> None:
+        """Enter ``phase`` with ``deadline`` (loop time), re-using the timer when it fires earlier."""
+        self.phase = phase
+        self.deadline = deadline
+        timer = self.timer
+        if timer is None:
+            self.timer = self.loop.call_at(deadline, self.on_timer)
+        elif timer.when() > deadline:
+            timer.cancel()
+            self.timer = self.loop.call_at(deadline, self.on_timer)
+
+    def on_timer(self) -> None:
+        """The timer fired: act if the current deadline passed, else sleep until it."""
+        self.timer = None
+        deadline = self.deadline
+        if not deadline or self.closed:
+            return
+        if self.loop.time() < deadline:
+            self.timer = self.loop.call_at(deadline, self.on_timer)
+            return
+        phase = self.phase
+        state = self.state
+        if phase == _PH_HEAD:
+            if self.got_bytes:  # RFC 9110 §15.5.9: 408 for a request that did not finish in time
+                self.write(error_response(408, state.date, state.server_value))
+            self.close()
+        elif phase == _PH_BODY:
+            cycle = self.cycle
+            if cycle is not None and not cycle.head_sent:
+                self.write(error_response(408, state.date, state.server_value))
+            if cycle is not None:
+                cycle.disconnect()
+            self.close()
+        elif phase == _PH_IDLE:
+            self.close()
+
+    # -- graceful shutdown ---------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Server shutdown: close now when idle; otherwise close after the current response."""
+        if self.upgraded is not None:
+            handler = getattr(self.upgraded, "shutdown", None)
+            if handler is not None:
+                handler()
+            else:
+                self.close()
+            return
+        if self.cycle is None:
+            self.close()
+        else:
+            self.closing = True
+
+    # -- WebSocket hook ---------------------------------------------------------------------------
+
+    def on_websocket(self, request: Request, scope: dict[str, Any], cycle: Cycle) -> None:
+        """An ``Upgrade: websocket`` request: hand it to ``server/_websocket.py`` or refuse 403.
+
+        The hook contract (stable): ``handle_upgrade(host, request, scope)`` where ``host`` is this
+        object. The handler may answer over HTTP with ``host.respond(status, headers)`` (403 when
+        the application closes before accepting), or complete the handshake by sending a 101 with
+        ``host.conn.send(InformationalResponse(status_code=101, headers=...))`` written through
+        ``host.transport`` and then call ``host.detach(protocol)``, which gives the socket to
+        ``protocol`` and returns the bytes already received after the handshake.
+        ``host.app``, ``host.loop``, ``host.state`` are there for it to use; on server shutdown
+        ``protocol.shutdown()`` is called if it exists, and ``host.release()`` must be called by
+        the handler when its connection ends.
+        """
+        scope["type"] = "websocket"
+        scope["scheme"] = "wss" if scope["scheme"] == "https" else "ws"
+        del scope["method"]
+        protocols = request.headers.get_list(b"sec-websocket-protocol")
+        scope["subprotocols"] = [p.decode("latin-1") for p in protocols]
+        scope["extensions"] = {"websocket.http.response": {}}
+        handler = self.state.websocket_handler
+        if handler is None:
+            self.respond_plain(cycle, 403)
+            return
+        handler(self, request, scope)
+
+    def respond(self, status: int, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+        """Answer the pending upgrade request over plain HTTP with a fixed body (e.g. 403)."""
+        cycle = self.cycle
+        if cycle is not None and cycle.response == _NOT_STARTED:
+            self.respond_plain(cycle, status, headers)
+
+    def detach(self, protocol: asyncio.BaseProtocol) -> bytes:
+        """Give the socket to ``protocol`` after a 101; returns the bytes received after the head."""
+        self.upgraded = protocol
+        self.cycle = None
+        self.deadline = 0.0
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self.flush()
+        self.cork = None
+        self.transport.set_protocol(protocol)
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+        data, _closed = self.conn.trailing_data
+        return bytes(data)
+
+    def release(self) -> None:
+        """The upgraded connection ended (called by the WebSocket handler)."""
+        self.closed = True
+        self.state.connection_closed(self)
+
+    # -- logging ------------------------------------------------------------------------------------
+
+    def log_access(self, cycle: Cycle) -> None:
+        """One combined-format access line for the finished exchange."""
+        headers = cycle.request_headers
+        now = time.time()
+        self.state.access_logger.info(
+            access_line(
+                cycle.client,
+                cycle.method,
+                cycle.target,
+                self.conn.their_http_version or b"1.1",
+                cycle.status,
+                cycle.sent,
+                headers.get(b"referer") if headers is not None else None,
+                headers.get(b"user-agent") if headers is not None else None,
+                cycle.started_at or now,
+                now - cycle.started_at if cycle.started_at else 0.0,
+            )
+        )
+
+    def trace_request(self, request: Request) -> None:
+        """``--trace``: the request head as it came, like the seed's examples."""
+        lines = [
+            b"%s %s HTTP/%s" % (request.method, request.target, request.http_version),
+            *(name + b": " + value for name, value in request.headers.raw_items()),
+        ]
+        peer = f"{self.client[0]}:{self.client[1]}" if self.client else "unix"
+        text = "\n".join(line.decode("latin-1") for line in lines)
+        self.state.trace_logger.info("--> %s\n%s\n", peer, text)
+
+    def trace_response(self, head: bytes) -> None:
+        """``--trace``: the response head exactly as written."""
+        peer = f"{self.client[0]}:{self.client[1]}" if self.client else "unix"
+        text = head.decode("latin-1").replace("\r\n", "\n").rstrip("\n")
+        self.state.trace_logger.info("<-- %s\n%s\n", peer, text)
+
+
+def _wants_websocket(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a GET asks to switch to WebSocket (RFC 6455 §4.1: ``Upgrade: websocket``)."""
+    for name, value in headers:
+        if name == b"upgrade":
+            return b"websocket" in value.lower()
+    return False

@@ -1,0 +1,149 @@
+"""What every connection of one server shares, and the bytes-level helpers.
+
+:class:`ServerState` holds the application, the parsed configuration in the shapes the hot path
+wants (plain attributes, prebuilt header lists), the set of live connections (for graceful
+shutdown and ``limit_concurrency``) and the per-second ``Date`` field. The ``Date`` value is
+refreshed by one timer per server, so a request costs no clock read or formatting for it
+(RFC 9110 §6.6.1 lets an origin server send the time the message was generated, to the second).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from ._proxy import TrustedProxies
+
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Callable
+
+    from crlf.protocol import Limits
+
+    from .config import Config
+
+__all__ = ["ServerState", "error_response", "http_date"]
+
+try:  # the semantics layer formats IMF-fixdate (RFC 9110 §5.6.7)
+    from crlf.semantics.dates import format_http_date_bytes as _format_date
+except ImportError:  # pragma: no cover - semantics/ is part of the package; kept for bisecting
+    from email.utils import formatdate
+
+    def _format_date(timestamp: float) -> bytes:
+        return formatdate(timestamp, usegmt=True).encode("ascii")
+
+
+def http_date(timestamp: float) -> bytes:
+    """``Sun, 06 Nov 1994 08:49:37 GMT`` for a POSIX timestamp."""
+    return _format_date(timestamp)
+
+
+def error_response(
+    status: int, date: bytes | None = None, server: bytes | None = None, head_only: bool = False
+) -> bytes:
+    """A complete ``Connection: close`` response with a fixed short body for ``status``.
+
+    The body never echoes anything from the request (a reflected-input vector otherwise), and the
+    bytes are built here rather than by the protocol connection, which is in ERROR by then.
+    """
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body = f"{status} {phrase}\n".encode("ascii")
+    lines = [f"HTTP/1.1 {status} {phrase}".encode("ascii")]
+    if date is not None:
+        lines.append(b"date: " + date)
+    if server is not None:
+        lines.append(b"server: " + server)
+    lines += [
+        b"content-type: text/plain; charset=utf-8",
+        b"content-length: %d" % len(body),
+        b"connection: close",
+        b"",
+        b"" if head_only else body,  # RFC 9110 §9.3.2: a response to HEAD has no content
+    ]
+    return b"\r\n".join(lines)
+
+
+class ServerState:
+    """Shared by every connection of one server (one event loop).
+
+    Args:
+        app: the ASGI 3 application (WSGI ones arrive wrapped).
+        config: the configuration.
+        loop: the event loop.
+    """
+
+    def __init__(self, app: Any, config: Config, loop: asyncio.AbstractEventLoop) -> None:
+        self.app = app
+        self.config = config
+        self.loop = loop
+        self.limits: Limits | None = config.limits
+        self.connections: set[Any] = set()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.on_idle: asyncio.Future[None] | None = None  # set by shutdown, done at 0 connections
+        self.app_state: dict[str, Any] = {}
+        self.root_path = config.root_path
+        self.asgi_info = {"version": "3.0", "spec_version": "2.3"}
+        self.timeout_keep_alive = config.timeout_keep_alive
+        self.timeout_header_read = config.timeout_header_read
+        self.timeout_body_read = config.timeout_body_read
+        self.max_requests = config.max_requests_per_connection
+        self.limit_concurrency = config.limit_concurrency
+        self.shutting_down = False
+        self.is_ssl = config.is_ssl
+        self.proxy_headers = config.proxy_headers
+        self.trusted = TrustedProxies(config.trusted_proxies())
+        self.access_logger = logging.getLogger("crlf.access")
+        self.error_logger = logging.getLogger("crlf.error")
+        self.trace_logger = logging.getLogger("crlf.trace")
+        self.access_log = config.access_log and self.access_logger.isEnabledFor(logging.INFO)
+        self.trace = config.trace
+        self.websocket_handler: Callable[..., None] | None = None
+        self.server_value: bytes | None = b"crlf" if config.server_header else None
+        self.total_requests = 0
+        ka = b"timeout=%d" % max(1, round(config.timeout_keep_alive))
+        self.keep_alive_timeout_value = ka
+        # Prebuilt header lists; refresh_date() rebuilds them each second.
+        self.date: bytes = b""
+        self.head_fields: list[tuple[bytes, bytes]] = []
+        self.tail_keep_alive: list[tuple[bytes, bytes]] = [(b"keep-alive", ka)]
+        self.tail_close: list[tuple[bytes, bytes]] = [(b"connection", b"close")]
+        self.tail_none: list[tuple[bytes, bytes]] = []
+        self._date_timer: asyncio.TimerHandle | None = None
+        self.refresh_date()
+        self.sendfile_ok = (
+            not self.is_ssl
+            and hasattr(os, "sendfile")
+            and type(loop).__module__.startswith("asyncio")
+        )
+
+    def connection_closed(self, connection: Any) -> None:
+        """Forget a closed connection; wake the shutdown when it was the last one."""
+        self.connections.discard(connection)
+        waiter = self.on_idle
+        if waiter is not None and not self.connections:
+            self.on_idle = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def refresh_date(self) -> None:
+        """Rebuild the ``Date``/``Server`` fields now, and again at the next second."""
+        now = time.time()
+        self.date = http_date(now)
+        fields: list[tuple[bytes, bytes]] = []
+        if self.config.date_header:
+            fields.append((b"date", self.date))
+        if self.server_value is not None:
+            fields.append((b"server", self.server_value))
+        self.head_fields = fields
+        if not self.loop.is_closed():
+            delay = 1.0 - (now % 1.0) + 0.001
+            self._date_timer = self.loop.call_later(delay, self.refresh_date)
+
+    def stop(self) -> None:
+        """Stop the per-second timer."""
+        if self._date_timer is not None:
+            self._date_timer.cancel()
+            self._date_timer = None
