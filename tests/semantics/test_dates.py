@@ -28,7 +28,7 @@ NOW_2026 = 1795000000  # 2026-11-18
         (951782400, "Tue, 29 Feb 2000 00:00:00 GMT"),  # a leap day of a 400-year leap year
         (4107542400, "Mon, 01 Mar 2100 00:00:00 GMT"),  # 2100 is not a leap year
         (253402300799, "Fri, 31 Dec 9999 23:59:59 GMT"),
-        (-62167219200, "Sat, 01 Jan 0000 00:00:00 GMT"),
+        (-62135596800, "Mon, 01 Jan 0001 00:00:00 GMT"),
     ],
 )
 def test_format_http_date(timestamp: float, formatted: str) -> None:
@@ -37,7 +37,7 @@ def test_format_http_date(timestamp: float, formatted: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "timestamp", [float("nan"), float("inf"), -float("inf"), 253402300800, -62167219201]
+    "timestamp", [float("nan"), float("inf"), -float("inf"), 253402300800, -62135596801, 1e300]
 )
 def test_format_http_date_rejects(timestamp: float) -> None:
     with pytest.raises(ValueError, match="timestamp"):

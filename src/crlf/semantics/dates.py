@@ -5,10 +5,10 @@ timestamp field (Date, Last-Modified, If-Modified-Since, If-Unmodified-Since, If
 Retry-After, Expires) must also accept the two obsolete forms, RFC 850
 (``Sunday, 06-Nov-94 08:49:37 GMT``) and ANSI C asctime (``Sun Nov  6 08:49:37 1994``).
 
-Calendar arithmetic is done here on integers (the proleptic Gregorian algorithms of Howard
-Hinnant's "chrono-Compatible Low-Level Date Algorithms"): it is faster than going through
-:mod:`datetime`, needs no clock and no time zone database, and handles a leap second (``:60``)
-the way POSIX time does, as the first second of the next minute. Nothing here reads a clock: the
+Formatting goes through :mod:`datetime` in UTC (its C calendar is the fastest way). Parsing does
+its calendar arithmetic on integers (the proleptic Gregorian algorithms of Howard Hinnant's
+"chrono-Compatible Low-Level Date Algorithms"): no time zone database, and a leap second
+(``:60``) counts the way POSIX time does, as the first second of the next minute. Nothing here reads a clock: the
 caller passes timestamps in, and ``now`` where the two-digit-year rule needs one.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import UTC, datetime
 
 __all__ = ["format_http_date", "format_http_date_bytes", "parse_http_date"]
 
@@ -83,22 +84,24 @@ def format_http_date(timestamp: float) -> str:
         The date as ``str``.
 
     Raises:
-        ValueError: the timestamp is not finite or its year is outside 0000..9999 (IMF-fixdate
+        ValueError: the timestamp is not finite or its year is outside 1..9999 (IMF-fixdate
             has a four-digit year).
     """
     if not math.isfinite(timestamp):
         raise ValueError(f"timestamp is not finite: {timestamp!r}")
-    seconds = math.floor(timestamp)
-    days, seconds = divmod(seconds, _SECONDS_PER_DAY)
-    year, month, day = _civil_from_days(days)
-    if not 0 <= year <= 9999:
-        raise ValueError(f"timestamp out of the four-digit-year range: {timestamp!r}")
-    hour, seconds = divmod(seconds, 3600)
-    minute, second = divmod(seconds, 60)
-    # 1970-01-01 was a Thursday (index 4 with Sunday = 0).
-    return (
-        f"{_DAY_NAMES[(days + 4) % 7]}, {day:02d} {_MONTH_NAMES[month - 1]} {year:04d} "
-        f"{hour:02d}:{minute:02d}:{second:02d} GMT"
+    try:
+        # datetime's C calendar is faster here than integer arithmetic in Python.
+        when = datetime.fromtimestamp(math.floor(timestamp), UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"timestamp out of the range of years 1..9999: {timestamp!r}") from None
+    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (  # noqa: UP031 - %-format is the fastest
+        _DAY_NAMES[when.isoweekday() % 7],
+        when.day,
+        _MONTH_NAMES[when.month - 1],
+        when.year,
+        when.hour,
+        when.minute,
+        when.second,
     )
 
 
