@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from crlf.semantics.negotiation import negotiate_encoding, negotiate_language
+from crlf.semantics.negotiation import (
+    negotiate_encoding,
+    negotiate_language,
+    negotiate_media_type,
+)
 
 SEED = ["en", "fr", "es"]  # the demo's variants: the seed negotiates Accept-Language: fr
 
@@ -100,3 +104,52 @@ def test_negotiate_language_without_variants() -> None:
 )
 def test_negotiate_encoding(header: bytes | None, available: list[str], chosen: str | None) -> None:
     assert negotiate_encoding(header, available) == chosen
+
+
+HTML, JSON, TEXT = "text/html; charset=utf-8", "application/json", "text/plain; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    ("header", "available", "chosen"),
+    [
+        (None, [HTML, JSON], HTML),
+        (None, [], None),
+        (b"", [HTML, JSON], None),  # an empty Accept accepts nothing listed
+        (b"*/*", [HTML, JSON], HTML),
+        (b"application/json", [HTML, JSON], JSON),
+        (b"Application/JSON", [HTML, JSON], JSON),
+        (b"text/*", [JSON, HTML], HTML),
+        (b"image/png", [HTML, JSON], None),
+        # A browser: HTML first.
+        (
+            b"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            [JSON, HTML],
+            HTML,
+        ),
+        # curl and API clients.
+        (b"application/json, */*;q=0.1", [HTML, JSON], JSON),
+        # The most specific range decides (§12.5.1's example).
+        (b"text/*;q=0.3, text/html;q=0.7, */*;q=0.5", [HTML, TEXT], HTML),
+        (b"text/*;q=0.3, text/html;q=0.7, */*;q=0.5", [TEXT, JSON], JSON),
+        (b"text/*, text/html;q=0", [HTML, TEXT], TEXT),
+        (b"*/*, application/json;q=0", [JSON], None),
+        # Parameters must be among the offered type's.
+        (b"text/html;charset=UTF-8", [HTML], HTML),
+        (b"text/html;charset=latin-1", [HTML], None),
+        (b"text/html;charset=utf-8;q=0, text/html", [HTML], None),
+        (
+            b"text/html;level=1;q=0.2, text/html;q=0.9",
+            ["text/html;level=1", JSON],
+            "text/html;level=1",
+        ),
+        # Invalid ranges are dropped.
+        (b"*/html, json", [HTML, JSON], None),
+        (b"text/html;q=2, application/json", [HTML, JSON], JSON),
+        # An offered type that does not parse is skipped.
+        (b"*/*", ["not a type", JSON], JSON),
+    ],
+)
+def test_negotiate_media_type(
+    header: bytes | None, available: list[str], chosen: str | None
+) -> None:
+    assert negotiate_media_type(header, available) == chosen

@@ -10,7 +10,7 @@ their decisions on it. Modules:
 * :mod:`.fields`: lists, tokens, quoted strings, parameters, q-values, entity-tag lists (§5.6);
 * :mod:`.conditional`: validators and the precondition evaluation of §13.2.2, If-Range;
 * :mod:`.ranges`: Range parsing with DoS limits, Content-Range, multipart/byteranges (§14);
-* :mod:`.negotiation`: Accept-Language and Accept-Encoding (§12);
+* :mod:`.negotiation`: Accept-Language, Accept-Encoding and Accept (§12);
 * :mod:`.mime`: a private extension -> Content-Type table;
 * :mod:`.forms`: urlencoded (stdlib) and multipart/form-data (python-multipart) bodies.
 """
@@ -44,6 +44,7 @@ from .mime import guess_type as guess_type
 from .mime import is_compressible as is_compressible
 from .negotiation import negotiate_encoding as negotiate_encoding
 from .negotiation import negotiate_language as negotiate_language
+from .negotiation import negotiate_media_type as negotiate_media_type
 from .ranges import MAX_RANGES as MAX_RANGES
 from .ranges import UNSATISFIABLE as UNSATISFIABLE
 from .ranges import MultipartByteranges as MultipartByteranges
@@ -84,6 +85,7 @@ __all__ = [
     "make_etag",
     "negotiate_encoding",
     "negotiate_language",
+    "negotiate_media_type",
     "parse_etag_list",
     "parse_http_date",
     "parse_media_type",

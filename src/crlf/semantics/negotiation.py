@@ -1,4 +1,4 @@
-"""Proactive content negotiation: Accept-Language and Accept-Encoding (RFC 9110 §12).
+"""Proactive content negotiation: Accept-Language, Accept-Encoding, Accept (RFC 9110 §12).
 
 The server picks among variants it has (a page in several languages, a file and its
 precompressed ``.br``/``.gz`` siblings) using the client's weighted preferences (§12.4.2). crlf
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .fields import parse_weighted
+from .fields import parse_media_type, parse_weighted
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["negotiate_encoding", "negotiate_language"]
+__all__ = ["negotiate_encoding", "negotiate_language", "negotiate_media_type"]
 
 # How a language range matched a tag, best first; used to pick which range's weight applies.
 _EXACT = 3  # "fr-ca" for "fr-CA"
@@ -144,4 +144,63 @@ def negotiate_encoding(accept_encoding: bytes | None, available: Sequence[str]) 
         key = (weight, -index)
         if best is None or key > best:
             best, chosen = key, coding
+    return chosen
+
+
+def negotiate_media_type(accept: bytes | None, available: Sequence[str]) -> str | None:
+    """Choose a media type by Accept (RFC 9110 §12.5.1), e.g. HTML or JSON for an error page.
+
+    A media type's weight comes from the most specific range that matches it (§12.5.1: "the
+    most specific reference has precedence"): ``type/subtype`` with parameters (each must be
+    among the offered type's, compared case-insensitively), then ``type/subtype``, then
+    ``type/*``, then ``*/*``. The highest weight wins; ties go to the order of ``available``.
+
+    Args:
+        accept: the Accept field value, or ``None`` when absent (any type is acceptable).
+        available: the media types on offer, parameters allowed
+            (``"text/html; charset=utf-8"``), in the server's order of preference.
+
+    Returns:
+        One of ``available`` (as spelled there), or ``None`` when none is acceptable (answer
+        406, or disregard the header and send the first: §12.1 allows either).
+    """
+    if accept is None:
+        return available[0] if available else None
+    ranges: list[tuple[bytes, bytes, dict[bytes, bytes], float]] = []
+    for media_range, q, params in parse_weighted(accept):
+        main, slash, sub = media_range.partition(b"/")
+        if slash and (main != b"*" or sub == b"*"):  # "*/html" is not a media range
+            ranges.append((main, sub, {k: v.lower() for k, v in params.items()}, q))
+    best: tuple[float, int] | None = None
+    chosen: str | None = None
+    for index, offered in enumerate(available):
+        parsed = parse_media_type(offered.encode("latin-1", "replace"))
+        if parsed is None:
+            continue
+        main, _, sub = parsed[0].partition(b"/")
+        offered_params = {k: v.lower() for k, v in parsed[1].items()}
+        # (specificity, q) of the most specific matching range.
+        match: tuple[int, float] | None = None
+        for range_main, range_sub, params, q in ranges:
+            if range_main == b"*":
+                specificity = 0
+            elif range_main != main:
+                continue
+            elif range_sub == b"*":
+                specificity = 1
+            elif range_sub != sub:
+                continue
+            elif not params:
+                specificity = 2
+            elif all(offered_params.get(k) == v for k, v in params.items()):
+                specificity = 2 + len(params)
+            else:
+                continue
+            if match is None or specificity > match[0]:
+                match = (specificity, q)
+        if match is None or match[1] <= 0:
+            continue
+        key = (match[1], -index)
+        if best is None or key > best:
+            best, chosen = key, offered
     return chosen
