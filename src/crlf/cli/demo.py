@@ -1,0 +1,50 @@
+"""``crlf demo``: the seed's HTTP session, replayed by a bundled site.
+
+Open the printed URL in a browser, or follow the seed with curl::
+
+    curl -i http://127.0.0.1:8000/                                   # English
+    curl -i -H 'Accept-Language: fr' http://127.0.0.1:8000/          # French
+    curl -i --data 'name=Juan%20Garcia&request=Envieme%20uno%20de%20sus%20catalogos' \\
+         http://127.0.0.1:8000/contact_form.php                      # the form POST
+    curl -i http://127.0.0.1:8000/moved                              # 301 with Location
+    curl -i http://127.0.0.1:8000/no-such-page                       # the custom 404
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from crlf.cli.serve import add_server_options, run_app
+
+__all__ = ["add_parser", "main"]
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``demo`` on the ``crlf`` command's subparsers.
+
+    Args:
+        subparsers: what ``ArgumentParser.add_subparsers()`` returned.
+    """
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "demo",
+        help="serve the bundled site that replays the seed's HTTP session",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_server_options(parser)
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run ``crlf demo``.
+
+    Args:
+        args: the parsed command line.
+
+    Returns:
+        The process exit code.
+    """
+    from crlf.files.demo import DemoApp
+
+    return run_app(DemoApp(), args, banner="crlf demo: the seed's HTTP session on {url}")

@@ -1,0 +1,104 @@
+"""Run an ASGI app on a real socket on 127.0.0.1 for the end-to-end tests.
+
+The listening socket is bound (port 0) and put in listen state *before* the server thread starts,
+so a client may connect at once: the kernel queues the connection until the server accepts it.
+No sleep is needed to wait for the server to come up.
+
+The server is crlf's own when ``crlf.server.serve`` exists; uvicorn otherwise (until crlf's
+landed). ``CRLF_TEST_SERVER=uvicorn`` forces uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import threading
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from typing import Any
+
+ASGIApp = Callable[
+    [
+        MutableMapping[str, Any],
+        Callable[[], Awaitable[MutableMapping[str, Any]]],
+        Callable[[MutableMapping[str, Any]], Awaitable[None]],
+    ],
+    Awaitable[None],
+]
+
+__all__ = ["listening_socket", "serve_app", "server_name"]
+
+
+def listening_socket() -> socket.socket:
+    """A TCP socket bound to 127.0.0.1 on a free port, already listening."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
+def server_name() -> str:
+    """``crlf`` or ``uvicorn``: which server :func:`serve_app` will use."""
+    if os.environ.get("CRLF_TEST_SERVER") == "uvicorn":
+        return "uvicorn"
+    try:
+        from crlf.server import Server  # noqa: F401
+    except ImportError:
+        return "uvicorn"
+    return "crlf"
+
+
+@contextlib.contextmanager
+def _uvicorn(app: Any, sock: socket.socket) -> Iterator[None]:
+    import uvicorn
+
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextlib.contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 in a background thread.
+
+    Args:
+        app: an ASGI 3 application.
+
+    Yields:
+        The base URL, e.g. ``http://127.0.0.1:40123``.
+    """
+    sock = listening_socket()
+    port = sock.getsockname()[1]
+    try:
+        if server_name() == "uvicorn":
+            with _uvicorn(app, sock):
+                yield f"http://127.0.0.1:{port}"
+        else:
+            with _crlf(app, sock):
+                yield f"http://127.0.0.1:{port}"
+    finally:
+        sock.close()
+
+
+@contextlib.contextmanager
+def _crlf(app: Any, sock: socket.socket) -> Iterator[None]:
+    from crlf.server import Config, Server
+
+    config = Config(log_level="warning", access_log=False, lifespan="off")
+    server = Server(app, config)
+    thread = threading.Thread(target=asyncio.run, args=(server.serve(sockets=[sock]),), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.started.wait(10)
+        server.request_exit(force=True)
+        thread.join(10)
