@@ -13,7 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
@@ -102,3 +106,52 @@ def _crlf(app: Any, sock: socket.socket) -> Iterator[None]:
         server.started.wait(10)
         server.request_exit(force=True)
         thread.join(10)
+
+
+@contextlib.contextmanager
+def run_cli(*args: str) -> Iterator[str]:
+    """Run ``python -m crlf ARGS --port 0`` in a subprocess; yield its base URL.
+
+    The server's log line ``crlf running on http://127.0.0.1:PORT`` says when it listens and on
+    which port: reading it is the synchronisation (no sleeps, no connect polling).
+    """
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crlf",
+            *args,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--log-level",
+            "info",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    url = None
+    seen: list[str] = []
+    try:
+        for line in proc.stderr:
+            seen.append(line)
+            match = re.search(r"running on (http://127\.0\.0\.1:\d+)", line)
+            if match:
+                url = match.group(1)
+                break
+        if url is None:
+            raise RuntimeError("crlf did not start:\n" + "".join(seen))
+        # Keep draining stderr so the access log can never fill the pipe and block the server.
+        drain = threading.Thread(target=proc.stderr.read, daemon=True)
+        drain.start()
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
