@@ -194,7 +194,8 @@ class ChunkedReader:
             if state == _SIZE:
                 end = buf.find(b"\r\n", 0, self._max_line + 2)
                 if end < 0:
-                    if len(buf) > self._max_line:
+                    # "+ 1": a line of exactly max_line bytes may be here without the LF yet.
+                    if len(buf) > self._max_line + 1:
                         raise RemoteProtocolError("chunk-size line too long (RFC 9112 §7.1.1)")
                     return None
                 line = bytes(buf[:end])
@@ -221,7 +222,8 @@ class ChunkedReader:
                 return EndOfMessage()
             end = buf.find(b"\r\n\r\n", 0, self._max_trailer + 4)
             if end < 0:
-                if len(buf) > self._max_trailer:
+                # "+ 3": a section of exactly max_trailer bytes may still lack 3 bytes of its end.
+                if len(buf) > self._max_trailer + 3:
                     raise RemoteProtocolError(
                         "trailer section too large",
                         status_hint=HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,

@@ -280,7 +280,9 @@ class Connection:
         if end < 0:
             size = len(buf)
             line_end = buf.find(b"\r\n", 0, limits.max_start_line + 2)
-            if line_end < 0 and size > limits.max_start_line:
+            # A start line of exactly max_start_line bytes may sit here with only the CR of its
+            # CRLF: refuse one byte later, so the outcome never depends on how bytes were split.
+            if line_end < 0 and size > limits.max_start_line + 1:
                 raise RemoteProtocolError(
                     "start line too long", status_hint=HTTPStatus.REQUEST_URI_TOO_LONG
                 )
