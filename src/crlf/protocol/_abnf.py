@@ -20,13 +20,22 @@ TOKEN_RE = re.compile(TOKEN)
 # recipient MUST reject or replace them; we reject).
 FIELD_VALUE_CHARS = rb"[\t\x20-\x7e\x80-\xff]*"
 
-# A whole header block, each line ``field-name ":" OWS field-value OWS CRLF`` (RFC 9112 §5).
-# No whitespace is allowed between name and colon (§5.1: MUST reject with 400), and a line that
-# starts with whitespace (obs-fold, §5.2) cannot match ``TOKEN`` so it is rejected too.
-HEADER_BLOCK_RE = re.compile(rb"(?:" + TOKEN + rb":" + FIELD_VALUE_CHARS + rb"\r\n)*")
+# A field section as the parser slices it: it starts at the CRLF that ends the start line, so
+# every field line is ``CRLF field-name ":" OWS field-value OWS`` (RFC 9112 §5), and it ends with
+# the CRLF CRLF that closes the head. No whitespace may come between name and colon (§5.1: MUST
+# reject with 400), and a line starting with whitespace (obs-fold, §5.2) cannot match TOKEN.
+HEADER_BLOCK_RE = re.compile(rb"(?:\r\n" + TOKEN + rb":" + FIELD_VALUE_CHARS + rb")*\r\n\r\n")
 
-# Splits a validated block into (name, value) with OWS trimmed on both sides (RFC 9112 §5.1).
-FIELD_RE = re.compile(rb"([^:\r\n]+):[ \t]*(.*?)[ \t]*\r\n")
+# In a validated section LF only ever starts a line and a name runs to the first colon, so one
+# findall() splits it into (name, value) pairs, leading OWS dropped (RFC 9112 §5.1). The
+# possessive quantifiers keep the regex engine from backtracking over long values; trailing OWS
+# is rare and trimmed separately.
+FIELD_RE = re.compile(rb"\n([^:]*):[ \t]*+([^\r]*+)")
+
+# Outgoing field lines ``name ": " value`` joined by CRLF: names are tokens, values hold no CR,
+# LF or NUL.
+OUTGOING_FIELD = TOKEN + rb": [^\r\n\x00]*"
+OUTGOING_FIELDS_RE = re.compile(OUTGOING_FIELD + rb"(?:\r\n" + OUTGOING_FIELD + rb")*")
 
 # RFC 9112 §3: request-line = method SP request-target SP HTTP-version
 # The target admits printable ASCII except "#" (a fragment is never part of a request-target,

@@ -34,7 +34,7 @@ __all__ = [
 
 def _first_bad_line(block: bytes) -> str:
     """Explain why a header block failed validation (error path only, so it may be slow)."""
-    for line in block.split(b"\r\n"):
+    for line in block.split(b"\r\n")[1:]:
         if not line:
             continue
         if line[:1] in (b" ", b"\t"):
@@ -50,31 +50,41 @@ def _first_bad_line(block: bytes) -> str:
     return "malformed header section"  # pragma: no cover - fullmatch failed on some line
 
 
-def parse_fields(block: bytes, max_count: int) -> Headers:
-    """Parse a header (or trailer) section whose lines all end in CRLF.
+def parse_fields(section: bytes, max_count: int) -> Headers:
+    """Parse a field section (header or trailer fields).
 
     Args:
-        block: the field lines, each terminated by CRLF, without the final empty line.
+        section: the fields as the parser slices them: starting with the CRLF that ends the
+            previous line, each field line after a CRLF, ending with CRLF CRLF.
         max_count: the most field lines accepted.
 
     Returns:
-        The fields, names lowercased and raw casing kept.
+        The fields, names lowercased (the raw casing is recovered on demand).
 
     Raises:
         RemoteProtocolError: 400 for any grammar violation, 431 for too many fields.
     """
-    if HEADER_BLOCK_RE.fullmatch(block) is None:
-        raise RemoteProtocolError(_first_bad_line(block))
-    pairs: list[tuple[bytes, bytes]] = FIELD_RE.findall(block)
+    return parse_fields_lowered(section, max_count)[0]
+
+
+def parse_fields_lowered(section: bytes, max_count: int) -> tuple[Headers, bytes]:
+    """:func:`parse_fields`, also returning the lowercased section for quick field lookups.
+
+    In a validated section ``b"\\nhost:" in lowered`` is exact (LF only starts lines, names
+    end at the colon), which lets the request parser look for framing fields in C.
+    """
+    if HEADER_BLOCK_RE.fullmatch(section) is None:
+        raise RemoteProtocolError(_first_bad_line(section))
+    pairs: list[tuple[bytes, bytes]] = FIELD_RE.findall(section)
     if len(pairs) > max_count:
         raise RemoteProtocolError(
             "too many header fields", status_hint=HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
         )
-    raw_names = [name for name, _ in pairs]
-    # One lower() over the names joined by ":" (never in a token) is cheaper than a call per name.
-    lowered = b":".join(raw_names).lower().split(b":") if pairs else []
-    items = list(zip(lowered, [value for _, value in pairs], strict=True))
-    return Headers._from_parsed(items, raw_names)
+    if b" \r\n" in section or b"\t\r\n" in section:
+        # RFC 9112 §5.1: OWS after the value is not part of it.
+        pairs = [(name, value.rstrip(b" \t")) for name, value in pairs]
+    items = [(name.lower(), value) for name, value in pairs]
+    return Headers._from_parsed(items, pairs), section.lower()
 
 
 def parse_content_length(values: list[bytes], max_body: int | None) -> int:
@@ -231,7 +241,7 @@ class ChunkedReader:
                 if len(buf) >= 2 and buf[0] != 0x0D and not (0x21 <= buf[0] <= 0x7E):
                     raise RemoteProtocolError("invalid trailer section (RFC 9112 §7.1.2)")
                 return None
-            trailers = parse_fields(bytes(buf[: end + 2]), max_count)
+            trailers = parse_fields(b"\r\n" + bytes(buf[: end + 4]), max_count)
             del buf[: end + 4]
             # RFC 9110 §6.5.1: framing fields must not come in trailers; refuse rather than merge.
             for name, _ in trailers.items():
@@ -246,17 +256,15 @@ class ChunkedReader:
 BodyReader = ContentLengthReader | ChunkedReader | UntilCloseReader
 
 
-def parse_request_head(
-    head: bytes, max_start_line: int, max_count: int
-) -> tuple[bytes, bytes, bytes, Headers]:
-    """Parse a request head (request line + fields, each line ending in CRLF).
+def parse_request_line(head: bytes, max_start_line: int) -> tuple[bytes, bytes, bytes, int]:
+    """Parse the request line of a head that ends in CRLF CRLF (RFC 9112 §3).
 
     Returns:
-        ``(method, target, http_version, headers)``.
+        ``(method, target, http_version, line_end)``, where ``line_end`` indexes the line's CRLF.
 
     Raises:
-        RemoteProtocolError: 400 for grammar errors, 414 for a long request line, 431 for too
-            many fields, 505 for an HTTP version other than 1.0 and 1.1.
+        RemoteProtocolError: 400 for a malformed line, 414 when it is too long, 505 for an HTTP
+            version other than 1.0 and 1.1.
     """
     line_end = head.find(b"\r\n")
     if line_end > max_start_line:
@@ -268,14 +276,11 @@ def parse_request_head(
         raise RemoteProtocolError(_why_bad_request_line(head[:line_end]))
     method, target, major, minor = match.groups()
     if major != b"1" or minor not in (b"1", b"0"):
-        # RFC 9110 §15.6.6: 505 for a major version we do not support; 1.x (x > 1) is still 1.1's
-        # family, but RFC 9112 §2.3 lets us answer with the highest version we do, so only
-        # well-formed 1.0/1.1 are taken; anything else is refused with 505.
+        # RFC 9110 §15.6.6: 505 for a version we do not support. We speak 1.0 and 1.1 only.
         raise RemoteProtocolError(
             "HTTP version not supported", status_hint=HTTPStatus.HTTP_VERSION_NOT_SUPPORTED
         )
-    headers = parse_fields(head[line_end + 2 :], max_count)
-    return method, target, major + b"." + minor, headers
+    return method, target, b"1.1" if minor == b"1" else b"1.0", line_end
 
 
 def _why_bad_request_line(line: bytes) -> str:
@@ -305,5 +310,5 @@ def parse_response_head(
     code = int(status)
     if code < 100:
         raise RemoteProtocolError("status code below 100 (RFC 9110 §15)")
-    headers = parse_fields(head[line_end + 2 :], max_count)
+    headers = parse_fields(head[line_end:], max_count)
     return code, reason or b"", major + b"." + minor, headers

@@ -11,13 +11,14 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from ..errors import LocalProtocolError
-from ._abnf import FORBIDDEN_IN_FIELD_RE, TOKEN_RE
+from ._abnf import FORBIDDEN_IN_FIELD_RE, OUTGOING_FIELDS_RE
 
 __all__ = [
     "ChunkedWriter",
     "CloseDelimitedWriter",
     "ContentLengthWriter",
     "NoBodyWriter",
+    "encode_fields",
     "status_line",
     "write_head",
 ]
@@ -40,25 +41,36 @@ def status_line(status_code: int, reason: bytes = b"") -> bytes:
     return b"HTTP/1.1 %d %s\r\n" % (status_code, reason)
 
 
+def encode_fields(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """Field lines ``name: value`` joined by CRLF (no final CRLF), validated in one pass.
+
+    Raises:
+        LocalProtocolError: a name is not a token, or a name or value contains CR, LF or NUL
+            (RFC 9110 §5.5), which would let a caller inject lines or split the response.
+    """
+    if not headers:
+        return b""
+    try:
+        fields = b"\r\n".join(map(b": ".join, headers))
+    except TypeError:
+        raise TypeError("header names and values must be bytes") from None
+    if OUTGOING_FIELDS_RE.fullmatch(fields) is None:
+        raise LocalProtocolError(
+            "a header field name is not a token, or a name or value contains CR, LF or NUL"
+        )
+    return fields
+
+
 def write_head(start_line: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
     """Serialise a head: the start line (with its CRLF), the fields and the empty line.
 
     Raises:
-        LocalProtocolError: a name is not a token, or a name or value contains CR, LF or NUL.
+        LocalProtocolError: as :func:`encode_fields`.
     """
-    parts = [start_line]
-    for name, value in headers:
-        parts += (name, b": ", value, b"\r\n")
-    parts.append(b"\r\n")
-    head = b"".join(parts)
-    # Each line ends in exactly one CRLF, so any extra CR or LF came from a name or value.
-    lines = len(headers) + 2
-    if head.count(b"\n") != lines or head.count(b"\r") != lines or b"\x00" in head:
-        raise LocalProtocolError("CR, LF or NUL in a header field name or value (RFC 9110 §5.5)")
-    names = b"".join([name for name, _ in headers])
-    if headers and (TOKEN_RE.fullmatch(names) is None or not all(name for name, _ in headers)):
-        raise LocalProtocolError("a header field name is not a token (RFC 9110 §5.1)")
-    return head
+    fields = encode_fields(headers)
+    if fields:
+        return b"%s%s\r\n\r\n" % (start_line, fields)
+    return start_line + b"\r\n"
 
 
 class ContentLengthWriter:

@@ -26,7 +26,8 @@ from ._readers import (
     ContentLengthReader,
     UntilCloseReader,
     parse_content_length,
-    parse_request_head,
+    parse_fields_lowered,
+    parse_request_line,
     parse_response_head,
 )
 from ._state import Role, State
@@ -36,6 +37,7 @@ from ._writers import (
     CloseDelimitedWriter,
     ContentLengthWriter,
     NoBodyWriter,
+    encode_fields,
     status_line,
     write_head,
 )
@@ -51,6 +53,7 @@ from .events import (
     Response,
     Sentinel,
 )
+from .headers import Headers
 from .limits import Limits
 
 __all__ = ["Connection"]
@@ -66,6 +69,7 @@ SWITCHED = State.SWITCHED_PROTOCOL
 ERROR = State.ERROR
 
 _DEFAULT_LIMITS = Limits()
+_NO_TRAILERS = Headers()
 # Fields that change how a message is framed or the connection is handled: the parser looks
 # at these and only these, with one set lookup per field.
 _INTERESTING = frozenset(
@@ -74,6 +78,16 @@ _INTERESTING = frozenset(
 # Transfer codings registered by RFC 9112 §7 that we recognise but do not decode: 501.
 _KNOWN_CODINGS = frozenset((b"gzip", b"x-gzip", b"deflate", b"compress", b"x-compress"))
 _Body = bytes | bytearray | memoryview
+# Field lookups in a lowercased, validated field section (see _readers.parse_fields_lowered).
+_HOST_FIELD_RE = re.compile(rb"\nhost:[ \t]*" + HOST_RE.pattern + rb"[ \t]*\r")
+_CONTENT_LENGTH_FIELD_RE = re.compile(rb"\ncontent-length:[ \t]*(.*?)[ \t]*\r")
+_TRANSFER_ENCODING_FIELD_RE = re.compile(rb"\ntransfer-encoding:[ \t]*(.*?)[ \t]*\r")
+_CONNECTION_FIELD_RE = re.compile(rb"\nconnection:[ \t]*(.*?)[ \t]*\r")
+_EXPECT_CONTINUE_RE = re.compile(rb"\nexpect:[ \t]*100-continue[ \t]*\r")
+# Framing fields in a lowercased outgoing field block (prefixed with LF, see _send_response).
+_OUT_CONTENT_LENGTH_RE = re.compile(rb"\ncontent-length: (.*)")
+_OUT_TRANSFER_ENCODING_RE = re.compile(rb"\ntransfer-encoding: (.*)")
+_OUT_CONNECTION_RE = re.compile(rb"\nconnection: (.*)")
 # A request-target we send: no CTL, SP or non-ASCII byte (RFC 9112 §3.2).
 _BAD_TARGET_RE = re.compile(rb"[^\x21-\x7e]")
 
@@ -305,7 +319,7 @@ class Connection:
             raise RemoteProtocolError(
                 "header section too large", status_hint=HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
             )
-        head = bytes(buf[: end + 2])
+        head = bytes(buf[: end + 4])
         del buf[: end + 4]
         return head
 
@@ -326,38 +340,29 @@ class Connection:
         if head is None:
             return NEED_DATA
         limits = self._limits
-        method, target, version, headers = parse_request_head(
-            head, limits.max_start_line, limits.max_header_count
-        )
+        method, target, version, line_end = parse_request_line(head, limits.max_start_line)
+        headers, lowered = parse_fields_lowered(head[line_end:], limits.max_header_count)
         self.their_http_version = version
-        hosts: list[bytes] = []
-        lengths: list[bytes] = []
-        codings: list[bytes] = []
-        connection: list[bytes] = []
-        expect: bytes | None = None
-        upgrade = False
-        for name, value in headers._items:
-            if name in _INTERESTING:
-                if name == b"host":
-                    hosts.append(value)
-                elif name == b"content-length":
-                    lengths.append(value)
-                elif name == b"transfer-encoding":
-                    codings.append(value)
-                elif name == b"connection":
-                    connection.append(value)
-                elif name == b"expect":
-                    expect = value
-                else:
-                    upgrade = True
         http11 = version == b"1.1"
         # RFC 9112 §3.2: exactly one Host on HTTP/1.1, never more than one, always valid.
-        if len(hosts) != 1 and (http11 or hosts):
+        # Field lookups below search the lowercased section, where "\nname:" is exact.
+        hosts = lowered.count(b"\nhost:")
+        if hosts != 1 and (http11 or hosts):
             raise RemoteProtocolError(
                 "missing Host header" if not hosts else "more than one Host header (RFC 9112 §3.2)"
             )
-        if hosts and HOST_RE.fullmatch(hosts[0]) is None:
+        if hosts and _HOST_FIELD_RE.search(lowered) is None:
             raise RemoteProtocolError("invalid Host header (RFC 9112 §3.2)")
+        lengths = (
+            _CONTENT_LENGTH_FIELD_RE.findall(lowered) if b"\ncontent-length:" in lowered else None
+        )
+        codings = (
+            _TRANSFER_ENCODING_FIELD_RE.findall(lowered)
+            if b"\ntransfer-encoding:" in lowered
+            else None
+        )
+        connection = _CONNECTION_FIELD_RE.findall(lowered) if b"\nconnection:" in lowered else None
+        upgrade = b"\nupgrade:" in lowered
         is_connect = method == b"CONNECT"
         _check_target(method, target, is_connect)
         options = _connection_tokens(connection) if connection else None
@@ -366,22 +371,21 @@ class Connection:
         ):
             self._keep_alive = False
         # Framing, RFC 9112 §6.3.
-        reader: BodyReader
+        reader: BodyReader | None = None  # None: no content (RFC 9112 §6.3 rule 7)
         if is_connect:
             # RFC 9110 §9.3.6: a CONNECT request has no content; what follows is the tunnel.
-            reader = ContentLengthReader(0)
             self._switch_pending = True
-        elif codings:
-            reader = self._request_coding(codings, bool(lengths), http11)
-        elif lengths:
-            reader = ContentLengthReader(parse_content_length(lengths, limits.max_body_size))
-        else:
-            reader = ContentLengthReader(0)
+        elif codings is not None:
+            reader = self._request_coding(codings, lengths is not None, http11)
+        elif lengths is not None:
+            length = parse_content_length(lengths, limits.max_body_size)
+            if length:
+                reader = ContentLengthReader(length)
         if upgrade and http11 and not is_connect and options is not None and b"upgrade" in options:
             # RFC 9110 §7.8: only an HTTP/1.1 request may ask to switch; Connection must
             # list "upgrade" so an intermediary did not forward it by mistake.
             self._switch_pending = True
-        if expect is not None and http11 and expect.lower() == b"100-continue":
+        if http11 and b"\nexpect:" in lowered and _EXPECT_CONTINUE_RE.search(lowered):
             # RFC 9110 §10.1.1: a 1.0 client's expectation is ignored.
             self.client_is_waiting_for_100_continue = True
         self._reader = reader
@@ -422,13 +426,18 @@ class Connection:
 
     def _read_body(self) -> Event | Sentinel:
         reader = self._reader
-        assert reader is not None
-        event = reader.read(self._buf, self._limits.max_header_count)
-        if event is None:
-            if self._eof:
-                event = reader.read_eof()
-            else:
-                return NEED_DATA
+        event: Data | EndOfMessage | None
+        if reader is None:
+            end = EndOfMessage.__new__(EndOfMessage)
+            end.headers = _NO_TRAILERS
+            event = end
+        else:
+            event = reader.read(self._buf, self._limits.max_header_count)
+            if event is None:
+                if self._eof:
+                    event = reader.read_eof()
+                else:
+                    return NEED_DATA
         if type(event) is EndOfMessage:
             self._reader = None
             if self._switch_pending:
@@ -559,6 +568,11 @@ class Connection:
                 return self._send_response(status_code, headers, reason)
             head = self._send_response(status_code, headers, reason, len(body))
             writer = self._writer
+            if type(writer) is ContentLengthWriter and writer.remaining == len(body):
+                # The common case: the body is exactly what the head declares. Skip framing.
+                self._writer = None
+                self._server_state = DONE if self._keep_alive else MUST_CLOSE
+                return head + body
             assert writer is not None
             return b"".join([head, *writer.frame(body), self._send_end([])])
         except ProtocolError:
@@ -614,24 +628,27 @@ class Connection:
         reason: bytes,
         body_length: int | None = None,
     ) -> bytes:
-        if self.our_role is not Role.SERVER:
-            raise LocalProtocolError("a client can't send a response")
-        if self._server_state is not SEND_RESPONSE:
-            raise LocalProtocolError(f"can't send a response in state {self._server_state.name}")
+        if self._server_state is not SEND_RESPONSE or self.our_role is not Role.SERVER:
+            raise LocalProtocolError(f"can't send a response in state {self.our_state.name}")
         if not 200 <= code <= 999:
             raise LocalProtocolError("final responses have a status of 200 or above")
+        # The fields are joined and validated in C; framing fields are then found in the
+        # lowercased copy, where "\nname:" is exact once the lines are known to be clean.
+        fields = encode_fields(headers)
         length: bytes | None = None
         coding: bytes | None = None
         close = False
-        for name, value in headers:
-            # A single lower() per field: names arrive from applications in any case.
-            lname = name.lower()
-            if lname == b"content-length":
-                length = value
-            elif lname == b"transfer-encoding":
-                coding = value
-            elif lname == b"connection" and b"close" in value.lower():
-                close = True
+        if fields:
+            lowered = b"\n" + fields.lower()
+            if b"\ncontent-length:" in lowered:
+                values = _OUT_CONTENT_LENGTH_RE.findall(lowered)
+                if len(values) > 1 or CONTENT_LENGTH_RE.fullmatch(values[0]) is None:
+                    raise LocalProtocolError("invalid or repeated Content-Length")
+                length = values[0]
+            if b"\ntransfer-encoding:" in lowered:
+                coding = b",".join(_OUT_TRANSFER_ENCODING_RE.findall(lowered))
+            if b"\nconnection:" in lowered:
+                close = b"close" in _connection_tokens(_OUT_CONNECTION_RE.findall(lowered))
         if length is not None and coding is not None:
             raise LocalProtocolError("both Content-Length and Transfer-Encoding (RFC 9112 §6.1)")
         method = self._request_method
@@ -640,48 +657,48 @@ class Connection:
             if method == b"CONNECT" and code < 300:
                 self._client_state = SWITCHED
                 self._server_state = SWITCHED
-                return write_head(status_line(code, reason), headers)
+                return _head(status_line(code, reason), fields, b"")
             if self._client_state is MIGHT_SWITCH:
                 self._client_state = DONE  # the switch was declined (RFC 9110 §7.8)
         if close or self.client_is_waiting_for_100_continue:
             # Answering before the client sent the body it is holding back: the connection
             # can't be reused, since the body may still arrive (RFC 9110 §10.1.1).
             self._keep_alive = False
+        http11 = self.their_http_version == b"1.1"
         writer: BodyWriter
-        extra: list[tuple[bytes, bytes]] = []
-        if method == b"HEAD" or code in (204, 304):
+        extra = b""
+        if method == b"HEAD" or code == 204 or code == 304:
             writer = NoBodyWriter()
         elif length is not None:
-            if CONTENT_LENGTH_RE.fullmatch(length) is None:
-                raise LocalProtocolError("invalid Content-Length value")
             writer = ContentLengthWriter(int(length))
         elif coding is not None:
-            if coding.strip().lower() != b"chunked":
+            if coding.strip() != b"chunked":
                 raise LocalProtocolError("only the chunked transfer coding is supported")
-            if self.their_http_version == b"1.1":
+            if http11:
                 writer = ChunkedWriter()
             else:
                 # Never chunk to an HTTP/1.0 client (RFC 9112 §6.1): delimit by closing.
-                headers = [h for h in headers if h[0].lower() != b"transfer-encoding"]
+                kept = [h for h in headers if h[0].lower() != b"transfer-encoding"]
+                fields = encode_fields(kept)
                 writer = CloseDelimitedWriter()
                 self._keep_alive = False
         elif body_length is not None:
             writer = ContentLengthWriter(body_length)
-            extra.append((b"content-length", b"%d" % body_length))
-        elif self.their_http_version == b"1.1":
+            extra = b"content-length: %d\r\n" % body_length
+        elif http11:
             writer = ChunkedWriter()
-            extra.append((b"transfer-encoding", b"chunked"))
+            extra = b"transfer-encoding: chunked\r\n"
         else:
             writer = CloseDelimitedWriter()
             self._keep_alive = False
         if not self._keep_alive:
             if not close:
-                extra.append((b"connection", b"close"))
-        elif self.their_http_version == b"1.0":
-            extra.append((b"connection", b"keep-alive"))
+                extra += b"connection: close\r\n"
+        elif not http11:
+            extra += b"connection: keep-alive\r\n"
         self._writer = writer
         self._server_state = SEND_BODY
-        return write_head(status_line(code, reason), headers + extra if extra else headers)
+        return _head(status_line(code, reason), fields, extra)
 
     def _send_request(self, event: Request) -> bytes:
         if self.our_role is not Role.CLIENT:
@@ -726,6 +743,12 @@ class Connection:
         self._client_state = SEND_BODY
         self._server_state = SEND_RESPONSE
         return write_head(b"%s %s HTTP/%s\r\n" % (method, target, version), headers.raw_items())
+
+
+def _head(start_line: bytes, fields: bytes, extra: bytes) -> bytes:
+    if fields:
+        return b"%s%s\r\n%s\r\n" % (start_line, fields, extra)
+    return b"%s%s\r\n" % (start_line, extra)
 
 
 def _check_target(method: bytes, target: bytes, is_connect: bool) -> None:

@@ -25,7 +25,7 @@ class Headers:
         items: ``(name, value)`` pairs. Names are lowercased for lookups; the raw casing is kept.
     """
 
-    __slots__ = ("_items", "_raw_names")
+    __slots__ = ("_items", "_raw")
 
     def __init__(self, items: Iterable[tuple[bytes, bytes]] = ()) -> None:
         raw_names: list[bytes] = []
@@ -34,14 +34,16 @@ class Headers:
             raw_names.append(name)
             lowered.append((name.lower(), value))
         self._items = lowered
-        self._raw_names = raw_names
+        self._raw = [(raw, value) for raw, (_, value) in zip(raw_names, lowered, strict=True)]
 
     @classmethod
-    def _from_parsed(cls, items: list[tuple[bytes, bytes]], raw_names: list[bytes]) -> Headers:
-        # The parser already lowercased and validated everything: adopt its lists as they are.
+    def _from_parsed(
+        cls, items: list[tuple[bytes, bytes]], raw: list[tuple[bytes, bytes]]
+    ) -> Headers:
+        # The parser validated and split everything already: adopt its lists as they are.
         self = cls.__new__(cls)
         self._items = items
-        self._raw_names = raw_names
+        self._raw = raw
         return self
 
     def items(self) -> list[tuple[bytes, bytes]]:
@@ -50,7 +52,7 @@ class Headers:
 
     def raw_items(self) -> list[tuple[bytes, bytes]]:
         """``(name as received, value)`` pairs in received order."""
-        return [(raw, value) for raw, (_, value) in zip(self._raw_names, self._items, strict=True)]
+        return self._raw
 
     def get(self, name: bytes, default: bytes | None = None) -> bytes | None:
         """The first value of ``name`` (any case), or ``default``."""
