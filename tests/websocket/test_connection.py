@@ -48,8 +48,8 @@ def assert_state(conn: WSConnection, state: ConnectionState) -> None:
     assert conn.state is state
 
 
-def deflate_pair() -> tuple[WSConnection, WSConnection]:
-    server = WSConnection(Role.SERVER, deflate=PerMessageDeflate(is_server=True))
+def deflate_pair(min_size: int = 0) -> tuple[WSConnection, WSConnection]:
+    server = WSConnection(Role.SERVER, deflate=PerMessageDeflate(is_server=True, min_size=min_size))
     client = WSConnection(Role.CLIENT, deflate=PerMessageDeflate(is_server=False))
     return server, client
 
@@ -111,7 +111,7 @@ def test_deflate_fragmented_incoming_message() -> None:
 
 
 def test_deflate_skips_tiny_and_fragmented_messages() -> None:
-    server, _ = deflate_pair()
+    server, _ = deflate_pair(min_size=32)
     assert server.deflate is not None
     assert server.send_text("hi")[0] == 0x81  # no RSV1: below min_size
     assert server.send_text("x" * 100)[0] == 0xC1

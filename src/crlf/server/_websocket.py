@@ -179,17 +179,17 @@ class WebSocketSession(asyncio.Protocol):
         try:
             await host.app(self.scope, self.receive, self.send)
         except BaseException as exc:
+            if not isinstance(exc, Exception):
+                raise  # cancellation, KeyboardInterrupt: not the application's failure to report
+            if not self.disconnected and not (
+                self.status == _CONNECTING and self._http_disconnected()
+            ):
+                host.state.error_logger.error("Exception in ASGI application", exc_info=exc)
             if self.status == _CONNECTING:
-                if not self._http_disconnected():
-                    host.state.error_logger.error("Exception in ASGI application", exc_info=exc)
                 self.refuse(500)
             elif self.status == _OPEN:
-                if not self.disconnected:
-                    host.state.error_logger.error("Exception in ASGI application", exc_info=exc)
                 self.fail(1011)
-            if isinstance(exc, Exception):
-                return
-            raise
+            return
         if self.status == _CONNECTING:
             host.state.error_logger.error("ASGI callable returned without sending handshake.")
             self.refuse(500)
@@ -353,9 +353,13 @@ class WebSocketSession(asyncio.Protocol):
         host = self.host
         if status >= 500:
             host.closing = True
-        host.respond(status)
-        host.flush()
         self._queue_disconnect(1006, "")
+        try:
+            host.respond(status)
+            host.flush()
+        except Exception as exc:  # the HTTP side could not answer: drop the connection
+            host.state.error_logger.error("Could not answer the WebSocket handshake", exc_info=exc)
+            host.close()
 
     def accept(self, message: dict[str, Any]) -> None:
         """Complete the handshake: negotiate, write the 101, take the socket over."""
