@@ -54,7 +54,9 @@ def encode_fields(headers: list[tuple[bytes, bytes]]) -> bytes:
         fields = b"\r\n".join(map(b": ".join, headers))
     except TypeError:
         raise TypeError("header names and values must be bytes") from None
-    if OUTGOING_FIELDS_RE.fullmatch(fields) is None:
+    # The count catches a value (or name) carrying CRLF plus a well-formed line of its own,
+    # which the pattern alone would take for two fields: header injection (RFC 9110 §5.5).
+    if OUTGOING_FIELDS_RE.fullmatch(fields) is None or fields.count(b"\n") != len(headers) - 1:
         raise LocalProtocolError(
             "a header field name is not a token, or a name or value contains CR, LF or NUL"
         )
