@@ -85,9 +85,10 @@ _TRANSFER_ENCODING_FIELD_RE = re.compile(rb"\ntransfer-encoding:[ \t]*(.*?)[ \t]
 _CONNECTION_FIELD_RE = re.compile(rb"\nconnection:[ \t]*(.*?)[ \t]*\r")
 _EXPECT_CONTINUE_RE = re.compile(rb"\nexpect:[ \t]*100-continue[ \t]*\r")
 # Framing fields in a lowercased outgoing field block (prefixed with LF, see _send_response).
-_OUT_CONTENT_LENGTH_RE = re.compile(rb"\ncontent-length: (.*)")
-_OUT_TRANSFER_ENCODING_RE = re.compile(rb"\ntransfer-encoding: (.*)")
-_OUT_CONNECTION_RE = re.compile(rb"\nconnection: (.*)")
+# Lines are joined by CRLF, so a value runs to the next CR (".*" would keep that CR).
+_OUT_CONTENT_LENGTH_RE = re.compile(rb"\ncontent-length: ([^\r]*)")
+_OUT_TRANSFER_ENCODING_RE = re.compile(rb"\ntransfer-encoding: ([^\r]*)")
+_OUT_CONNECTION_RE = re.compile(rb"\nconnection: ([^\r]*)")
 # A request-target we send: no CTL, SP or non-ASCII byte (RFC 9112 §3.2).
 _BAD_TARGET_RE = re.compile(rb"[^\x21-\x7e]")
 
