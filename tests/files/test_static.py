@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.files.conftest import BIG_SIZE, OLD, SECRET, Site, make_site, raw_request
-from tests.files.serving import serve_app
+from tests.files.serving import serve_app, server_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -62,6 +62,8 @@ def test_options_answers_allow(client: httpx.Client) -> None:
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "BREW"])
 def test_other_methods_are_405_with_allow(client: httpx.Client, method: str) -> None:
+    if method == "BREW" and server_name() != "crlf":
+        pytest.skip("uvicorn's parser refuses unknown methods before the app")
     r = client.request(method, "/hello.txt", content=b"x")
     assert r.status_code == 405
     assert r.headers["allow"] == "GET, HEAD, OPTIONS"

@@ -6,11 +6,8 @@ Theory of operation, per request:
    (RFC 9110 §9.3.7, §15.5.6).
 2. Path: :func:`crlf.files._paths.split_path` on the raw path; a refused path is a 404.
 3. ``_redirects`` rules (reloaded when the file changes) answer 301-308 with ``Location``.
-4. Resolution (:meth:`StaticFiles._resolve`): the directory of the last segment is listed (cached,
-   revalidated by its stat); a directory without a trailing slash is a 301 to the slash form; a
-   directory's ``index.html`` is looked up like any file; the language variants of the file are
-   negotiated with Accept-Language, then its precompressed siblings with Accept-Encoding
-   (decisions in :mod:`crlf.semantics.negotiation`).
+4. Resolution (:class:`crlf.files._resolve.Resolver`): directory slash redirect, index,
+   language variants, precompressed siblings; cached per path and negotiation fields.
 5. Validators: a strong ETag and Last-Modified from the file's stat; preconditions are evaluated
    in RFC 9110 §13.2.2 order by :func:`crlf.semantics.conditional.evaluate` (304 / 412).
 6. Ranges (GET only, RFC 9110 §14.2): parsed and capped by :mod:`crlf.semantics.ranges`, gated
@@ -27,76 +24,60 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import gzip
 import os
 import secrets
 import stat
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crlf.files import _html
-from crlf.files._body import Disconnect, Message, Receive, Send, send_file_chunks, watch_disconnect
-from crlf.files._cache import CachedFile, DirectoryCache, FileCache, is_racy, stat_key
-from crlf.files._paths import CleanPath, locate, split_path
+from crlf.files._body import Disconnect, Receive, Send, send_file_chunks, watch_disconnect
+from crlf.files._cache import CachedFile, FileCache, StatKey, is_racy, stat_key
+from crlf.files._paths import split_path
 from crlf.files._redirects import Rule, match_redirect, parse_redirects
-from crlf.files._variants import encoded_siblings, language_variants
-from crlf.semantics import conditional, dates, mime, negotiation, ranges
+from crlf.files._resolve import NOT_FOUND_PAGE, REDIRECTS_FILE, Listing, Moved, Resolver, Selected
+from crlf.files._responses import (
+    HTML_UTF8,
+    NOSNIFF,
+    Headers,
+    lifespan,
+    request_headers,
+    respond,
+    respond_page,
+    respond_redirect,
+)
+from crlf.semantics import conditional, dates, mime, ranges
 from crlf.semantics.conditional import ETag
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 __all__ = ["StaticFiles"]
 
 Scope = dict[str, Any]
-Headers = list[tuple[bytes, bytes]]
 
 ALLOW = b"GET, HEAD, OPTIONS"
-INDEX = "index.html"
-NOT_FOUND_PAGE = "404.html"
-REDIRECTS_FILE = "_redirects"
-HTML_UTF8 = b"text/html; charset=utf-8"
-
 # Default sizes, with precedents.
-DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024  # nginx open_file_cache holds descriptors, not bytes;
-# Varnish's default malloc storage is 100 MiB; 64 MiB keeps a typical site's assets in memory.
+DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024  # Varnish's default malloc storage is 100 MiB
 CACHE_ENTRY_MAX_BYTES = 1024 * 1024  # larger files go zero-copy (pathsend) or in chunks
 CHUNK_SIZE = 256 * 1024  # Starlette FileResponse 64 KiB, aiohttp 256 KiB; fewer executor hops
+GZIP_LEVEL = 6  # nginx gzip_comp_level default is 1, zlib's default 6: better ratio, still cheap
 # More range-specs than this and the Range field is ignored (a 200); Starlette caps at 100 too.
 MAX_RANGES = 100
 # Suffixes that keep the entity-tags of the content codings apart.
 _CODING_TAGS = {"gzip": "gz", "br": "br"}
-GZIP_LEVEL = 6  # nginx gzip_comp_level default is 1, zlib's default 6: better ratio, still cheap
+_O_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
 
-@dataclass(slots=True)
-class _Selected:
-    """The representation chosen for a request: which file, and how it was chosen."""
+class _Prepared:
+    """Response fields of one file identity and coding, reused while the file is unchanged."""
 
-    path: str  # real path of the file to send
-    name: str  # file name of the identity (uncompressed) variant, for the media type
-    content_language: str | None
-    content_encoding: str | None  # of a precompressed sibling
-    vary: list[bytes]
-    gzip_candidate: bool  # compressible, no precompressed sibling: gzip on the fly by size
-    may_gzip: bool  # ... and the client takes gzip
+    __slots__ = ("content_type", "fields", "meta", "validators")
 
-
-@dataclass(slots=True)
-class _Moved:
-    """A redirect to answer (directory slash or a ``_redirects`` rule)."""
-
-    status: int
-    location: str
-
-
-@dataclass(slots=True)
-class _Listing:
-    """A directory index page to generate."""
-
-    path: str
-    url_path: str
+    def __init__(
+        self, validators: conditional.Validators, meta: Headers, fields: Headers, content_type: str
+    ) -> None:
+        self.validators = validators
+        self.meta = meta  # what a 304 repeats (RFC 9110 §15.4.5)
+        self.fields = fields  # the 200's fields, without Content-Length
+        self.content_type = content_type
 
 
 class StaticFiles:
@@ -146,16 +127,21 @@ class StaticFiles:
         self.root = os.path.realpath(directory)
         if not os.path.isdir(self.root):
             raise NotADirectoryError(f"not a directory: {directory}")
-        self.default_language = default_language.lower()
-        self.listing = listing
         self.allow_dotfiles = allow_dotfiles
-        self.follow_symlinks_outside = follow_symlinks_outside
         self.cache_control = cache_control.encode("latin-1") if cache_control else None
         self.gzip_min_size = gzip_min_size
         self.chunk_size = chunk_size
         self.cache = FileCache(cache_max_bytes, CACHE_ENTRY_MAX_BYTES)
-        self.directories = DirectoryCache()
-        self._redirects_key: tuple[int, ...] | None = None
+        self.resolver = Resolver(
+            self.root,
+            default_language=default_language.lower(),
+            listing=listing,
+            allow_dotfiles=allow_dotfiles,
+            follow_symlinks_outside=follow_symlinks_outside,
+            gzip=gzip_min_size is not None,
+        )
+        self._redirects_path = os.path.join(self.root, REDIRECTS_FILE)
+        self._redirects_key: StatKey | None = None
         self._redirects: list[Rule] = []
         self._load_redirects(strict=True)
 
@@ -164,248 +150,121 @@ class StaticFiles:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection scope (``http``; ``lifespan`` is acknowledged)."""
         kind = scope["type"]
-        if kind == "lifespan":
-            await _lifespan(receive, send)
-            return
-        if kind != "http":
+        if kind == "http":
+            await self.handle(scope, receive, send)
+        elif kind == "lifespan":
+            await lifespan(receive, send)
+        else:
             # A WebSocket (or other) scope: refuse the handshake (ASGI: close before accept).
             await send({"type": "websocket.close", "code": 1000})
-            return
-        await self.handle(scope, receive, send)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request scope."""
         method: str = scope["method"]
         head = method == "HEAD"
-        if method not in ("GET", "HEAD"):
+        if not head and method != "GET":
             if method == "OPTIONS":
                 # RFC 9110 §9.3.7: a 200 with Allow and no content.
-                await _respond(send, 200, [(b"allow", ALLOW), (b"content-length", b"0")], b"")
+                await respond(send, 200, [(b"allow", ALLOW), (b"content-length", b"0")], b"")
             else:
-                await _respond_page(send, 405, [(b"allow", ALLOW)], head=False)
+                await respond_page(send, 405, [(b"allow", ALLOW)], head=False)
             return
-        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
-        clean = split_path(raw_path, allow_dotfiles=self.allow_dotfiles)
-        if clean is None:
-            await self._not_found(scope, send, head)
-            return
-        query = scope.get("query_string", b"").decode("latin-1")
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        if b"?" in raw_path:
+            raw_path = raw_path.split(b"?", 1)[0]
+        request = request_headers(scope)
         self._load_redirects(strict=False)
-        rule = match_redirect(self._redirects, clean.url_path, query)
-        if rule is not None:
-            await _respond_redirect(send, rule[0], rule[1], head)
-            return
-        request = _request_headers(scope)
-        try:
-            found = self._resolve(clean, request, query)
-        except PermissionError:
-            await _respond_page(send, 403, [], head)
-            return
+        # The fast path: the same path and negotiation fields, and the deciding directory
+        # unchanged (one stat). Redirect rules were checked before the lookup was cached, and
+        # a change to them empties the cache.
+        found: Selected | Moved | Listing | None = self.resolver.cached(raw_path, request)
         if found is None:
-            await self._not_found(scope, send, head)
-        elif isinstance(found, _Moved):
-            await _respond_redirect(send, found.status, found.location, head)
-        elif isinstance(found, _Listing):
-            await self._send_listing(send, found, head)
-        else:
-            await self._send_file(scope, receive, send, found, request, head)
-
-    # -- resolution (synchronous: stat and listdir on cached, small directories) -------------
-
-    def _visible(self, directory: str, st: os.stat_result) -> frozenset[str]:
-        names = self.directories.listing(directory, st)
-        hidden = {n for n in names if n.startswith(".")} if not self.allow_dotfiles else set()
-        if directory == self.root and REDIRECTS_FILE in names:
-            hidden.add(REDIRECTS_FILE)
-        return names - hidden if hidden else names
-
-    def _resolve(
-        self, clean: CleanPath, request: dict[bytes, bytes], query: str
-    ) -> _Selected | _Moved | _Listing | None:
-        segments = clean.segments
-        parent_segments, name = (segments[:-1], segments[-1]) if segments else ((), "")
-        parent = locate(
-            self.root, parent_segments, follow_symlinks_outside=self.follow_symlinks_outside
-        )
-        if parent is None:
-            return None
-        try:
-            parent_st = os.stat(parent)
-            if not stat.S_ISDIR(parent_st.st_mode):
-                return None
-            names = self._visible(parent, parent_st)
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        if name and name in names:
-            real = locate(self.root, segments, follow_symlinks_outside=self.follow_symlinks_outside)
-            if real is None:
-                return None
+            clean = split_path(raw_path, allow_dotfiles=self.allow_dotfiles)
+            if clean is None:
+                await self._not_found(request, send, head)
+                return
+            query = scope.get("query_string", b"").decode("latin-1")
+            rule = match_redirect(self._redirects, clean.url_path, query)
+            if rule is not None:
+                await respond_redirect(send, rule[0], rule[1], head)
+                return
             try:
-                st = os.stat(real)
-            except (FileNotFoundError, NotADirectoryError):
-                return None
-            if stat.S_ISDIR(st.st_mode):
-                if not clean.trailing_slash:
-                    # The seed's 301: a directory URL ends with '/', so relative links work.
-                    location = _quote_path(clean.url_path + "/")
-                    return _Moved(301, location + ("?" + query if query else ""))
-                return self._directory(real, st, segments, clean.url_path, request)
-        if not name:
-            return self._directory(parent, parent_st, (), "/", request)
-        if clean.trailing_slash:
-            return None  # '/file.html/' names no file (nginx: 404 too)
-        return self._select(parent, parent_segments, names, name, request)
-
-    def _directory(
-        self,
-        real: str,
-        st: os.stat_result,
-        segments: tuple[str, ...],
-        url_path: str,
-        request: dict[bytes, bytes],
-    ) -> _Selected | _Listing | None:
-        names = self._visible(real, st)
-        selected = self._select(real, segments, names, INDEX, request)
-        if selected is not None:
-            return selected
-        if self.listing:
-            return _Listing(real, url_path)
-        return None
-
-    def _select(
-        self,
-        directory: str,
-        segments: tuple[str, ...],
-        names: frozenset[str],
-        name: str,
-        request: dict[bytes, bytes],
-    ) -> _Selected | None:
-        variants = language_variants(names, name, self.default_language)
-        if not variants:
-            return None
-        vary: list[bytes] = []
-        language: str | None = None
-        if len(variants) > 1:
-            # RFC 9110 §12.5.4; the default language when nothing matches, never a 406.
-            # The default language first, then by tag: ties (``*``) go to the first listed.
-            available = sorted(variants, key=lambda tag: (tag != self.default_language, tag))
-            language = negotiation.negotiate_language(
-                request.get(b"accept-language"), available, available[0]
-            )
-            vary.append(b"accept-language")
-            chosen = variants[language]
+                found = self.resolver.resolve(clean, request, raw_path, query)
+            except PermissionError:
+                await respond_page(send, 403, [], head)
+                return
+        if isinstance(found, Selected):
+            await self._send_file(scope, receive, send, found, request, head)
+        elif found is None:
+            await self._not_found(request, send, head)
+        elif isinstance(found, Moved):
+            await respond_redirect(send, found.status, found.location, head)
         else:
-            ((only_language, chosen),) = variants.items()
-            if chosen != name:
-                language = only_language  # only an explicit page.LANG.html exists
-        siblings = encoded_siblings(names, chosen)
-        accept_encoding = request.get(b"accept-encoding")
-        encoding: str | None = None
-        if siblings:
-            # RFC 9110 §12.5.3; None (identity refused too) still gets identity, which §12.5.3
-            # allows rather than a 406.
-            vary.append(b"accept-encoding")
-            encoding = negotiation.negotiate_encoding(accept_encoding, [*siblings, "identity"])
-            if encoding == "identity":
-                encoding = None
-        # On-the-fly gzip is possible for a compressible type without precompressed siblings;
-        # whether the response then varies depends on the size (known after the stat).
-        gzip_candidate = (
-            not siblings
-            and self.gzip_min_size is not None
-            and mime.is_compressible(mime.guess_type(chosen))
-        )
-        may_gzip = gzip_candidate and (
-            negotiation.negotiate_encoding(accept_encoding, ["gzip", "identity"]) == "gzip"
-        )
-        for candidate, coding in ((siblings.get(encoding or ""), encoding), (chosen, None)):
-            if candidate is None:
-                continue
-            real = locate(
-                self.root,
-                (*segments, candidate),
-                follow_symlinks_outside=self.follow_symlinks_outside,
-            )
-            if real is not None and os.path.isfile(real):
-                return _Selected(real, chosen, language, coding, vary, gzip_candidate, may_gzip)
-        return None
+            await self._send_listing(send, found, head)
 
-    # -- responses ---------------------------------------------------------------------------
+    # -- simple responses ------------------------------------------------------------------
 
-    async def _not_found(self, scope: Scope, send: Send, head: bool) -> None:
+    async def _not_found(self, request: dict[bytes, bytes], send: Send, head: bool) -> None:
         """404, with the site's ``404.html`` (negotiated) as the body when there is one."""
-        request = _request_headers(scope)
+        resolver = self.resolver
         try:
-            st = os.stat(self.root)
-            names = self._visible(self.root, st)
-            page = self._select(self.root, (), names, NOT_FOUND_PAGE, request)
+            names = resolver.visible(self.root, os.stat(self.root))
+            page = resolver.select(
+                self.root, (), names, NOT_FOUND_PAGE, {**request, b"accept-encoding": b"identity"}
+            )
+            data = _read_small(page.path) if page is not None else None
         except OSError:
-            page = None
-        if page is None or page.content_encoding is not None:
-            await _respond_page(send, 404, [], head)
-            return
-        try:
-            data, _ = self._read_small(page.path)
-        except OSError:
-            await _respond_page(send, 404, [], head)
+            page, data = None, None
+        if page is None or data is None:
+            await respond_page(send, 404, [], head)
             return
         headers: Headers = [(b"content-type", HTML_UTF8), (b"content-length", b"%d" % len(data))]
         if page.content_language:
             headers.append((b"content-language", page.content_language.encode("ascii")))
         if page.vary:
             headers.append((b"vary", b", ".join(page.vary)))
-        headers.append((b"x-content-type-options", b"nosniff"))
-        await _respond(send, 404, headers, b"" if head else data)
+        headers.append(NOSNIFF)
+        await respond(send, 404, headers, b"" if head else data)
 
-    def _read_small(self, path: str) -> tuple[bytes, os.stat_result]:
-        """Read a whole (small) file through one descriptor, with the fstat of that descriptor."""
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    async def _send_listing(self, send: Send, listing: Listing, head: bool) -> None:
         try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise IsADirectoryError(errno.EISDIR, "not a regular file")
-            data = _read_all(fd, st.st_size)
-        finally:
-            os.close(fd)
-        return data, st
-
-    async def _send_listing(self, send: Send, listing: _Listing, head: bool) -> None:
-        try:
-            st = os.stat(listing.path)
-            names = self._visible(listing.path, st)
+            names = self.resolver.visible(listing.path, os.stat(listing.path))
+            entries = _entries(listing.path, names)
         except OSError:
-            await _respond_page(send, 404, [], head)
+            await respond_page(send, 404, [], head)
             return
-        body = _html.listing_page(listing.url_path, _entries(listing.path, names))
+        body = _html.listing_page(listing.url_path, entries)
         headers: Headers = [
             (b"content-type", HTML_UTF8),
             (b"content-length", b"%d" % len(body)),
-            (b"x-content-type-options", b"nosniff"),
+            NOSNIFF,
         ]
         if self.cache_control:
             headers.append((b"cache-control", self.cache_control))
-        await _respond(send, 200, headers, b"" if head else body)
+        await respond(send, 200, headers, b"" if head else body)
+
+    # -- files -------------------------------------------------------------------------------
 
     async def _send_file(
         self,
         scope: Scope,
         receive: Receive,
         send: Send,
-        selected: _Selected,
+        selected: Selected,
         request: dict[bytes, bytes],
         head: bool,
     ) -> None:
         # One stat answers "is the cached copy current?"; a miss opens the file and uses fstat.
+        fd: int | None = None
         try:
             st = os.stat(selected.path)
             entry = self.cache.get(selected.path, stat_key(st))
-            fd: int | None = None
             if entry is None:
-                fd = os.open(selected.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+                fd = os.open(selected.path, _O_FLAGS)
                 st = os.fstat(fd)
                 if not stat.S_ISREG(st.st_mode):
                     os.close(fd)
-                    await self._not_found(scope, send, head)
+                    await self._not_found(request, send, head)
                     return
                 if st.st_size <= self.cache.max_entry_bytes or (
                     selected.may_gzip and st.st_size <= CACHE_ENTRY_MAX_BYTES
@@ -418,10 +277,10 @@ class StaticFiles:
                     if not is_racy(st):
                         self.cache.put(selected.path, entry)
         except FileNotFoundError:
-            await self._not_found(scope, send, head)
+            await self._not_found(request, send, head)
             return
         except PermissionError:
-            await _respond_page(send, 403, [], head)
+            await respond_page(send, 403, [], head)
             return
         try:
             await self._send_representation(
@@ -431,12 +290,51 @@ class StaticFiles:
             if fd is not None:
                 os.close(fd)
 
+    def _prepare(
+        self, selected: Selected, st: os.stat_result, encoding: str | None, vary: list[bytes]
+    ) -> _Prepared:
+        """The fields of a response for this file identity and coding (memoised on ``selected``)."""
+        key = (stat_key(st), encoding)
+        prepared: _Prepared | None = selected.prepared.get(key)
+        if prepared is not None:
+            return prepared
+        etag = conditional.make_etag(st.st_size, st.st_mtime_ns)
+        if encoding:
+            # Each content coding is its own representation with its own strong tag (§8.8.3).
+            etag = ETag(f"{etag.tag}-{_CODING_TAGS.get(encoding, encoding)}")
+        last_modified = int(st.st_mtime)
+        meta: Headers = [
+            (b"etag", etag.to_bytes()),
+            (b"last-modified", dates.format_http_date_bytes(last_modified)),
+        ]
+        if self.cache_control:
+            meta.append((b"cache-control", self.cache_control))
+        if vary:
+            meta.append((b"vary", b", ".join(vary)))
+        content_type = mime.guess_type(selected.name)
+        fields: Headers = [
+            *meta,
+            (b"content-type", content_type.encode("latin-1")),
+            (b"accept-ranges", b"bytes"),
+            NOSNIFF,
+        ]
+        if selected.content_language:
+            fields.append((b"content-language", selected.content_language.encode("ascii")))
+        if encoding:
+            fields.append((b"content-encoding", encoding.encode("ascii")))
+        validators = conditional.Validators(etag=etag, last_modified=last_modified)
+        prepared = _Prepared(validators, meta, fields, content_type)
+        if len(selected.prepared) > 8:
+            selected.prepared.clear()  # old identities of a file that keeps changing
+        selected.prepared[key] = prepared
+        return prepared
+
     async def _send_representation(
         self,
         scope: Scope,
         receive: Receive,
         send: Send,
-        selected: _Selected,
+        selected: Selected,
         request: dict[bytes, bytes],
         head: bool,
         st: os.stat_result,
@@ -447,69 +345,50 @@ class StaticFiles:
         encoding = selected.content_encoding
         size = st.st_size
         vary = selected.vary
-        gzip_applies = (
+        if (
             selected.gzip_candidate
             and self.gzip_min_size is not None
             and self.gzip_min_size <= size <= CACHE_ENTRY_MAX_BYTES
-        )
-        if gzip_applies:
-            vary = [*vary, b"accept-encoding"]
-        if gzip_applies and selected.may_gzip and entry is not None:
-            if entry.gzip is None:
-                # mtime=0: the same bytes give the same gzip stream, so the ETag stays strong.
-                entry.gzip = gzip.compress(entry.data, GZIP_LEVEL, mtime=0)
-                self.cache.grew(selected.path, len(entry.gzip))
-            data, encoding, size = entry.gzip, "gzip", len(entry.gzip)
-        etag = conditional.make_etag(st.st_size, st.st_mtime_ns)
-        if encoding:
-            # Each content coding is its own representation with its own strong tag (§8.8.3).
-            etag = ETag(f"{etag.tag}-{_CODING_TAGS.get(encoding, encoding)}")
-        last_modified = int(st.st_mtime)
-        validators = conditional.Validators(etag=etag, last_modified=last_modified)
-        # Representation metadata a 304 must repeat (RFC 9110 §15.4.5).
-        meta: Headers = [
-            (b"etag", etag.to_bytes()),
-            (b"last-modified", dates.format_http_date_bytes(last_modified)),
-        ]
-        if self.cache_control:
-            meta.append((b"cache-control", self.cache_control))
-        if vary:
-            meta.append((b"vary", b", ".join(vary)))
-        outcome = conditional.evaluate(scope["method"].encode("ascii"), request, validators)
-        if outcome is conditional.Outcome.NOT_MODIFIED:
-            await _respond(send, 304, meta, b"")
-            return
-        if outcome is conditional.Outcome.PRECONDITION_FAILED:
-            await _respond_page(send, 412, [], head)
-            return
-        content_type = mime.guess_type(selected.name)
-        headers: Headers = [
-            *meta,
-            (b"content-type", content_type.encode("latin-1")),
-            (b"accept-ranges", b"bytes"),
-            (b"x-content-type-options", b"nosniff"),
-        ]
-        if selected.content_language:
-            headers.append((b"content-language", selected.content_language.encode("ascii")))
-        if encoding:
-            headers.append((b"content-encoding", encoding.encode("ascii")))
-        wanted = request.get(b"range") if not head else None
-        if wanted is not None and not conditional.if_range_allows(
-            request.get(b"if-range"), validators
         ):
-            wanted = None
-        if wanted is not None:
+            vary = [*vary, b"accept-encoding"]
+            if selected.may_gzip and entry is not None:
+                if entry.gzip is None:
+                    # mtime=0: the same bytes give the same gzip stream, so the ETag stays strong.
+                    entry.gzip = gzip.compress(entry.data, GZIP_LEVEL, mtime=0)
+                    self.cache.grew(selected.path, len(entry.gzip))
+                data, encoding, size = entry.gzip, "gzip", len(entry.gzip)
+        prepared = self._prepare(selected, st, encoding, vary)
+        if (
+            b"if-match" in request
+            or b"if-none-match" in request
+            or b"if-modified-since" in request
+            or b"if-unmodified-since" in request
+        ):
+            outcome = conditional.evaluate(
+                scope["method"].encode("ascii"), request, prepared.validators
+            )
+            if outcome is conditional.Outcome.NOT_MODIFIED:
+                await respond(send, 304, prepared.meta, b"")
+                return
+            if outcome is conditional.Outcome.PRECONDITION_FAILED:
+                await respond_page(send, 412, [], head)
+                return
+        headers = prepared.fields.copy()
+        wanted = request.get(b"range") if not head else None
+        if wanted is not None and conditional.if_range_allows(
+            request.get(b"if-range"), prepared.validators
+        ):
             parsed = ranges.parse_range(wanted, size, max_ranges=MAX_RANGES)
             if parsed is not None:
                 await self._send_ranges(
-                    scope, receive, send, headers, parsed, size, content_type, data, fd
+                    scope, receive, send, headers, parsed, size, prepared.content_type, data, fd
                 )
                 return
         headers.append((b"content-length", b"%d" % size))
         if head:
-            await _respond(send, 200, headers, b"")
+            await respond(send, 200, headers, b"")
         elif data is not None:
-            await _respond(send, 200, headers, data)
+            await respond(send, 200, headers, data)
         else:
             assert fd is not None
             parts = [(b"", 0, size - 1)] if size else []
@@ -530,17 +409,8 @@ class StaticFiles:
         """206 for one range, 206 multipart/byteranges for several, 416 for none (§14)."""
         if parsed is ranges.UNSATISFIABLE:
             # RFC 9110 §15.5.17: a 416 to a byte-range request SHOULD carry Content-Range */N.
-            body = _html.error_page(416)
-            await _respond(
-                send,
-                416,
-                [
-                    (b"content-range", ranges.unsatisfied_range(size)),
-                    (b"content-type", HTML_UTF8),
-                    (b"content-length", b"%d" % len(body)),
-                    (b"x-content-type-options", b"nosniff"),
-                ],
-                body,
+            await respond_page(
+                send, 416, [(b"content-range", ranges.unsatisfied_range(size))], False
             )
             return
         if len(parsed) == 1:
@@ -548,7 +418,7 @@ class StaticFiles:
             headers.append((b"content-range", ranges.content_range(first, last, size)))
             headers.append((b"content-length", b"%d" % (last - first + 1)))
             if data is not None:
-                await _respond(send, 206, headers, data[first : last + 1])
+                await respond(send, 206, headers, data[first : last + 1])
             else:
                 assert fd is not None
                 await self._stream(
@@ -561,12 +431,11 @@ class StaticFiles:
         headers.append((b"content-type", multipart.content_type))
         headers.append((b"content-length", b"%d" % multipart.content_length))
         if data is not None:
-            await _respond(send, 206, headers, multipart.encode(data))
+            await respond(send, 206, headers, multipart.encode(data))
         else:
             assert fd is not None
-            await self._stream(
-                scope, receive, send, 206, headers, fd, list(multipart.parts()), multipart.closing
-            )
+            parts = list(multipart.parts())
+            await self._stream(scope, receive, send, 206, headers, fd, parts, multipart.closing)
 
     async def _stream(
         self,
@@ -597,7 +466,6 @@ class StaticFiles:
             for index, (prefix, first, last) in enumerate(parts):
                 if prefix:
                     await send({"type": "http.response.body", "body": prefix, "more_body": True})
-                more = index + 1 < len(parts) or bool(closing)
                 await send_file_chunks(
                     send,
                     fd,
@@ -605,7 +473,7 @@ class StaticFiles:
                     last - first + 1,
                     chunk_size=self.chunk_size,
                     disconnect=disconnect,
-                    more_body_after=more,
+                    more_body_after=index + 1 < len(parts) or bool(closing),
                 )
                 if disconnect.gone:
                     return
@@ -620,22 +488,25 @@ class StaticFiles:
 
     def _load_redirects(self, *, strict: bool) -> None:
         """(Re)load ``_redirects`` when its stat changed; keep the old rules on a bad edit."""
-        path = os.path.join(self.root, REDIRECTS_FILE)
         try:
-            st = os.stat(path)
+            st = os.stat(self._redirects_path)
         except OSError:
-            self._redirects_key, self._redirects = None, []
+            if self._redirects_key is not None:
+                self._redirects_key, self._redirects = None, []
+                self.resolver.clear()
             return
         key = stat_key(st)
         if key == self._redirects_key and not is_racy(st):
             return
         try:
-            with open(path, encoding="utf-8") as file:
+            with open(self._redirects_path, encoding="utf-8") as file:
                 rules = parse_redirects(file.read())
         except (OSError, ValueError, UnicodeDecodeError):
             if strict:
                 raise
             return
+        if rules != self._redirects:
+            self.resolver.clear()
         self._redirects_key, self._redirects = key, rules
 
 
@@ -655,61 +526,16 @@ def _read_all(fd: int, size: int) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+def _read_small(path: str) -> bytes | None:
+    """A whole (small) regular file, read through one descriptor; None if not a regular file."""
+    fd = os.open(path, _O_FLAGS)
+    try:
+        st = os.fstat(fd)
+        return _read_all(fd, st.st_size) if stat.S_ISREG(st.st_mode) else None
+    finally:
+        os.close(fd)
+
+
 def _entries(directory: str, names: frozenset[str]) -> list[tuple[str, bool]]:
     """``(name, is_directory)`` for a listing, sorted by name."""
     return [(name, os.path.isdir(os.path.join(directory, name))) for name in sorted(names)]
-
-
-def _quote_path(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="/")
-
-
-def _request_headers(scope: Scope) -> dict[bytes, bytes]:
-    """The request's header fields by lowercased name; repeats joined with ', ' (RFC 9110 §5.3)."""
-    fields: dict[bytes, bytes] = {}
-    for name, value in scope["headers"]:
-        name = name.lower()
-        fields[name] = fields[name] + b", " + value if name in fields else value
-    return fields
-
-
-async def _respond(send: Send, status: int, headers: Headers, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-async def _respond_page(
-    send: Send, status: int, headers: Iterable[tuple[bytes, bytes]], head: bool
-) -> None:
-    """A fixed small HTML page for an error status."""
-    body = _html.error_page(status)
-    all_headers: Headers = [
-        *headers,
-        (b"content-type", HTML_UTF8),
-        (b"content-length", b"%d" % len(body)),
-        (b"x-content-type-options", b"nosniff"),
-    ]
-    await _respond(send, status, all_headers, b"" if head else body)
-
-
-async def _respond_redirect(send: Send, status: int, location: str, head: bool) -> None:
-    """A redirect with Location and the seed's short hypertext note."""
-    body = _html.redirect_page(status, location)
-    headers: Headers = [
-        (b"location", location.encode("latin-1")),
-        (b"content-type", HTML_UTF8),
-        (b"content-length", b"%d" % len(body)),
-    ]
-    await _respond(send, status, headers, b"" if head else body)
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message: Message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
