@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from crlf.files.demo import DemoApp
-from tests.files.serving import serve_app
+from tests.files.serving import run_cli, serve_app
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -210,3 +210,15 @@ def test_websocket_echo_and_feed(demo: str) -> None:
         assert "echo: from the page" in messages or str(ws.recv(timeout=10)).startswith("echo")
         pushed = next(m for m in [*messages, ws.recv(timeout=10)] if str(m).startswith("push #"))
         assert str(pushed).endswith("GMT")
+
+
+def test_session_page_shows_the_keep_alive_header_the_server_sends() -> None:
+    """With the seed's numbers (15 s, 100 requests) the page predicts the server's header."""
+    with run_cli("demo") as url, httpx.Client(base_url=url, timeout=10) as c:
+        first = c.get("/")
+        assert first.headers["keep-alive"] == "timeout=15, max=99"
+        c.get("/style.css")
+        r = c.get("/session")
+    assert r.headers["keep-alive"] == "timeout=15, max=97"
+    assert "<code>Keep-Alive: timeout=15, max=97</code>" in r.text
+    assert "carried <strong>3</strong>" in r.text

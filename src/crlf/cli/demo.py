@@ -33,7 +33,8 @@ def add_parser(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_server_options(parser)
-    parser.set_defaults(func=main)
+    # The seed's session: "Keep-Alive: timeout=15, max=98" is Apache's 15 s and 100 requests.
+    parser.set_defaults(func=main, timeout_keep_alive=15.0, max_requests_per_connection=100)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -47,4 +48,5 @@ def main(args: argparse.Namespace) -> int:
     """
     from crlf.files.demo import DemoApp
 
-    return run_app(DemoApp(), args, banner="crlf demo: the seed's HTTP session on {url}")
+    app = DemoApp(keep_alive=(args.timeout_keep_alive, args.max_requests_per_connection))
+    return run_app(app, args, banner="crlf demo: the seed's HTTP session on {url}")

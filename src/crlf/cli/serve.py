@@ -142,8 +142,11 @@ def run_app(app: Any, args: argparse.Namespace, *, banner: str) -> int:
         print(f"crlf: {exc}", file=sys.stderr)
         return 2
     print(banner.format(url=f"http://{args.host}:{args.port}/"), file=sys.stderr, flush=True)
-    run(app, config)
-    return 0
+    try:
+        return run(app, config)
+    except OSError as exc:  # the address is taken, or not ours to bind
+        print(f"crlf: {exc}", file=sys.stderr)
+        return 1
 
 
 def main(args: argparse.Namespace) -> int:

@@ -55,14 +55,24 @@ FEED_INTERVAL = 1.0  # seconds between two WebSocket feed messages
 class DemoApp:
     """The ``crlf demo`` application (ASGI 3)."""
 
-    def __init__(self, site: str | None = None, *, gzip_min_size: int | None = 512) -> None:
+    def __init__(
+        self,
+        site: str | None = None,
+        *,
+        gzip_min_size: int | None = 512,
+        keep_alive: tuple[float, int | None] | None = None,
+    ) -> None:
         """Create the demo.
 
         Args:
             site: the directory to serve (default: the bundled site).
             gzip_min_size: on-the-fly gzip threshold for the static files (None disables).
+            keep_alive: the server's ``(timeout_keep_alive, max_requests_per_connection)``, so
+                the session page can show the ``Keep-Alive`` header the server sends with it
+                (crlf's server counts ``max`` down from the configured number, one per request).
         """
         self.static = StaticFiles(site or SITE, default_language="en", gzip_min_size=gzip_min_size)
+        self.keep_alive = keep_alive
         self._connections: OrderedDict[tuple[str, int], list[list[tuple[str, str]]]] = OrderedDict()
         self._poll_count = 0
 
@@ -114,7 +124,7 @@ class DemoApp:
             heads, count, keep_alive = from_server
         else:
             heads = self._connections.get((str(client[0]), int(client[1])), [_head_lines(scope)])
-            count, keep_alive = len(heads), None
+            count, keep_alive = len(heads), self._keep_alive_value(len(heads))
         body = _pages.session_page(
             heads,
             requests_on_connection=count,
@@ -124,6 +134,18 @@ class DemoApp:
         await _simple(
             send, 200, body if scope["method"] == "GET" else b"", _no_store_html(len(body))
         )
+
+    def _keep_alive_value(self, count: int) -> str | None:
+        """The Keep-Alive value crlf's server sends with the ``count``-th response of a connection."""
+        if self.keep_alive is None:
+            return None
+        timeout, most = self.keep_alive
+        value = f"timeout={max(1, round(timeout))}"
+        if most is not None:
+            if count >= most:
+                return None  # the last allowed request: the server closes (Connection: close)
+            value += f", max={most - count}"
+        return value
 
     # -- push by polling ----------------------------------------------------------------------
 
