@@ -116,6 +116,7 @@ class Connection:
         "_limits",
         "_reader",
         "_request_method",
+        "_server_role",
         "_server_state",
         "_switch_pending",
         "_writer",
@@ -128,6 +129,7 @@ class Connection:
         if not isinstance(our_role, Role):
             raise TypeError("our_role must be Role.CLIENT or Role.SERVER")
         self.our_role = our_role
+        self._server_role = our_role is Role.SERVER
         self._limits = limits or _DEFAULT_LIMITS
         self._buf = bytearray()
         self._eof = False
@@ -228,8 +230,14 @@ class Connection:
                 answers. The peer's state becomes ERROR and the connection must close.
         """
         try:
-            if self.our_role is Role.SERVER:
-                return self._next_from_client()
+            if self._server_role:
+                # Inlined _next_from_client: this is the per-request hot path of a server.
+                state = self._client_state
+                if state is IDLE:
+                    return self._read_request()
+                if state is SEND_BODY:
+                    return self._read_body()
+                return self._after_message(state)
             return self._next_from_server()
         except RemoteProtocolError:
             self._fail_theirs()
@@ -241,14 +249,6 @@ class Connection:
             self._client_state = ERROR
         else:
             self._server_state = ERROR
-
-    def _next_from_client(self) -> Event | Sentinel:
-        state = self._client_state
-        if state is IDLE:
-            return self._read_request()
-        if state is SEND_BODY:
-            return self._read_body()
-        return self._after_message(state)
 
     def _next_from_server(self) -> Event | Sentinel:
         state = self._server_state
@@ -326,20 +326,28 @@ class Connection:
 
     def _read_request(self) -> Event | Sentinel:
         buf = self._buf
-        # RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request-line.
-        while buf[:2] == b"\r\n":
-            del buf[:2]
-        if not buf:
-            if self._eof:
-                self._client_state = CLOSED
-                self._keep_alive = False
-                return ConnectionClosed()
-            return NEED_DATA
-        if len(buf) == 1 and buf[0] == 0x0D and not self._eof:
-            return NEED_DATA
-        head = self._find_head()
-        if head is None:
-            return NEED_DATA
+        if not buf or buf[0] == 0x0D:
+            # RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request.
+            while buf.startswith(b"\r\n"):
+                del buf[:2]
+            if not buf:
+                if self._eof:
+                    self._client_state = CLOSED
+                    self._keep_alive = False
+                    return ConnectionClosed()
+                return NEED_DATA
+            if len(buf) == 1 and buf[0] == 0x0D and not self._eof:
+                return NEED_DATA
+        # The whole head, found with one search when it arrived in one piece (the usual case).
+        end = -1 if self._head_search_from else buf.find(b"\r\n\r\n")
+        head: bytes | None
+        if end >= 0 and end + 4 <= self._limits.max_head_bytes:
+            head = bytes(buf[: end + 4])
+            del buf[: end + 4]
+        else:
+            head = self._find_head()
+            if head is None:
+                return NEED_DATA
         limits = self._limits
         method, target, version, line_end = parse_request_line(head, limits.max_start_line)
         headers, lowered = parse_fields_lowered(head[line_end:], limits.max_header_count)
@@ -365,7 +373,8 @@ class Connection:
         connection = _CONNECTION_FIELD_RE.findall(lowered) if b"\nconnection:" in lowered else None
         upgrade = b"\nupgrade:" in lowered
         is_connect = method == b"CONNECT"
-        _check_target(method, target, is_connect)
+        if target[0] != 0x2F or is_connect:  # anything but origin-form is checked further
+            _check_target(method, target, is_connect)
         options = _connection_tokens(connection) if connection else None
         if (options is not None and b"close" in options) or (
             not http11 and (options is None or b"keep-alive" not in options)
@@ -442,10 +451,12 @@ class Connection:
         if type(event) is EndOfMessage:
             self._reader = None
             if self._switch_pending:
-                self._set_their_state(MIGHT_SWITCH if self.our_role is Role.SERVER else DONE)
+                self._set_their_state(MIGHT_SWITCH if self._server_role else DONE)
+            elif self._server_role:
+                self._client_state = DONE if self._keep_alive else MUST_CLOSE
             else:
-                self._set_their_state(DONE)
-            self._settle()
+                self._server_state = DONE
+                self._settle()
         return event
 
     def _read_response(self) -> Event | Sentinel:
