@@ -201,13 +201,13 @@ class ConnectionPair:
             if closed:
                 want = [e for e in want if type(e) is not ConnectionClosed] + [ConnectionClosed()]
             if role in self._ended_early and want and type(want[0]) is EndOfMessage:
-                # The reader ended the body when its last byte came (Content-Length).
+                # The reader ended the message with its last byte (a sized or absent body).
                 self._ended_early.discard(role)
                 want = want[1:]
             if (
                 len(got) == len(want) + 1
                 and want
-                and type(want[-1]) is Data
+                and type(want[-1]) in (Request, Response, Data)
                 and got[-1] == EndOfMessage()
             ):
                 self._ended_early.add(role)

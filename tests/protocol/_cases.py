@@ -568,6 +568,13 @@ BAD_REQUESTS = [
     # limits, each with its status (Limits docstring)
     Bad("414-request-line", Role.SERVER, b"GET /" + b"a" * 40 + b" HTTP/1.1\r\n\r\n", 414, SMALL),
     Bad(
+        "414-request-line-in-a-large-head",
+        Role.SERVER,
+        b"GET /" + b"a" * 40 + b" HTTP/1.1\r\nHost: a\r\nX: " + b"b" * 100 + b"\r\n\r\n",
+        414,
+        SMALL,
+    ),
+    Bad(
         "414-request-line-unterminated",
         Role.SERVER,
         b"GET /" + b"a" * 40,

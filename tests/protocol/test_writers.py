@@ -109,6 +109,14 @@ def test_no_framing_to_http10_is_close_delimited() -> None:
     assert not conn.keep_alive
 
 
+def test_close_delimited_body_has_no_trailers() -> None:
+    conn = server_after(version=b"1.0")
+    conn.send(Response(status_code=200))
+    with pytest.raises(LocalProtocolError):
+        conn.send(EndOfMessage([(b"X", b"y")]))
+    assert conn.our_state is State.ERROR
+
+
 def test_chunked_asked_for_by_an_http10_client_is_close_delimited() -> None:
     conn = server_after(version=b"1.0", fields=b"Connection: keep-alive\r\n")
     head = conn.send(Response(status_code=200, headers=[(b"Transfer-Encoding", b"chunked")]))
