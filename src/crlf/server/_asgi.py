@@ -64,6 +64,7 @@ class Cycle:
     __slots__ = (
         "app_done",
         "body",
+        "body_done",
         "body_size",
         "client",
         "continue_sent",
@@ -92,6 +93,7 @@ class Cycle:
         self.body: list[bytes] = []
         self.body_size = 0
         self.more_body = True
+        self.body_done = False
         self.disconnected = False
         self.waiter: asyncio.Future[None] | None = None
         self.continue_sent = False
@@ -133,12 +135,24 @@ class Cycle:
             if not waiter.done():
                 waiter.set_result(None)
 
+    def wake(self) -> None:
+        """Release a ``receive()`` that waits (the response completed: it returns disconnect)."""
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
     async def receive(self) -> dict[str, Any]:
-        """ASGI ``receive``: the next ``http.request`` body message, or ``http.disconnect``."""
+        """ASGI ``receive``: the next ``http.request`` body message, or ``http.disconnect``.
+
+        Once the whole body was handed over, it waits until the client disconnects or the
+        response is complete, and then says ``http.disconnect`` (as uvicorn does).
+        """
         while True:
             if self.disconnected or self.response == _COMPLETE:
                 return _DISCONNECT
-            if self.body or not self.more_body:
+            if self.body or (not self.more_body and not self.body_done):
                 if self.body_size:
                     chunks = self.body
                     body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -148,15 +162,21 @@ class Cycle:
                 else:
                     self.body = []
                     body = b""
-                return {"type": "http.request", "body": body, "more_body": self.more_body}
-            # RFC 9110 §10.1.1: send 100 Continue only now that the application wants the body.
+                more = self.more_body
+                if not more:
+                    self.body_done = True
+                return {"type": "http.request", "body": body, "more_body": more}
             proto = self.proto
+            waiter = proto.loop.create_future()
+            self.waiter = waiter
+            if self.body_done:  # nothing more to read: wait for the end of the exchange
+                await waiter
+                continue
+            # RFC 9110 §10.1.1: send 100 Continue only now that the application wants the body.
             if not self.continue_sent:
                 self.continue_sent = True
                 if proto.conn.client_is_waiting_for_100_continue and self.response == _NOT_STARTED:
                     proto.write(proto.conn.send(InformationalResponse(status_code=100)))
-            waiter = proto.loop.create_future()
-            self.waiter = waiter
             proto.waiting_for_body(self)
             try:
                 await waiter

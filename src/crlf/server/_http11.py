@@ -4,10 +4,11 @@ Theory of operation. Bytes from the socket go into ``crlf.protocol.Connection(Ro
 :meth:`HttpProtocol.handle_events` pulls events out of it:
 
 - ``Request``: build the ASGI scope, make a :class:`~crlf.server._asgi.Cycle`, run the application.
-  The application coroutine is stepped *eagerly* (``coro.send(None)`` right here): an app that never
-  waits on anything pending (the common case: ``send`` does not block) finishes inside this call,
-  and no ``asyncio.Task`` is ever made. Only when it yields a pending future is the rest handed to a
-  task (:func:`_resume`), in a copied ``contextvars`` context so requests never share context vars.
+  The application coroutine is stepped *eagerly* (``coro.send(None)`` right here, as the current
+  task of an unscheduled task object, see ``_eager.py``): an app that never waits on anything
+  pending (the common case: ``send`` does not block) finishes inside this call, and nothing is
+  scheduled. Only when it yields a pending future does that task object start running, in a copied
+  ``contextvars`` context, so requests never share context vars.
 - ``Data`` / ``EndOfMessage``: queued on the cycle for ``receive()``. When more than
   ``_BODY_HIGH_WATER`` bytes wait unread we stop reading the socket (backpressure towards the client).
 - ``PAUSED``: the next pipelined request is buffered but the current exchange is not over; it is
@@ -36,7 +37,6 @@ import contextvars
 import os
 import socket
 import time
-import types
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -53,13 +53,12 @@ from crlf.protocol import (
 )
 
 from ._asgi import _COMPLETE, _NOT_STARTED, _STARTED, Cycle
+from ._eager import EagerTask, adopt, step
 from ._logging import access_line
 from ._proxy import resolve_forwarded
 from ._transport import error_response
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
-
     from ._transport import ServerState
 
 __all__ = ["HttpProtocol"]
@@ -77,29 +76,6 @@ _METHODS = {
     for m in (b"GET", b"POST", b"PUT", b"DELETE", b"HEAD", b"OPTIONS", b"PATCH", b"CONNECT")
 }
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
-
-
-@types.coroutine
-def _resume(coro: Any, pending: Any) -> Generator[Any, None, Any]:
-    """Continue an eagerly started coroutine inside a task.
-
-    ``pending`` is what the coroutine yielded to us (a future with ``_asyncio_future_blocking``
-    set, or None for a bare yield): we yield it on to the task, which waits for it exactly as if it
-    had run the coroutine from the start; cancellation is thrown into the coroutine.
-    """
-    while True:
-        try:
-            yield pending
-        except BaseException as exc:
-            try:
-                pending = coro.throw(exc)
-            except StopIteration as stop:
-                return stop.value
-            continue
-        try:
-            pending = coro.send(None)
-        except StopIteration as stop:
-            return stop.value
 
 
 def split_target(target: bytes) -> tuple[bytes, bytes]:
@@ -143,9 +119,11 @@ class HttpProtocol(asyncio.Protocol):
         "closing",
         "conn",
         "cork",
+        "corked",
         "cycle",
         "deadline",
         "drain_waiter",
+        "eager_task",
         "eof",
         "got_bytes",
         "handling",
@@ -176,6 +154,7 @@ class HttpProtocol(asyncio.Protocol):
         self.server: tuple[str, int | None] | None = None
         self.scheme = "https" if state.is_ssl else "http"
         self.cork: list[bytes | bytearray | memoryview] | None = None
+        self.corked = 0
         self.handling = False
         self.phase = _PH_HEAD
         self.deadline = 0.0
@@ -192,6 +171,7 @@ class HttpProtocol(asyncio.Protocol):
         self.proxy_trusted = False
         self.upgraded: Any = None
         self.pending: tuple[Request, dict[str, Any]] | None = None
+        self.eager_task: EagerTask | None = None
 
     # -- asyncio.Protocol callbacks --------------------------------------------------------------
 
@@ -270,8 +250,9 @@ class HttpProtocol(asyncio.Protocol):
         cork = self.cork
         if cork is not None:
             cork.append(data)
-            if len(data) > _CORK_LIMIT:
-                self.flush()
+            self.corked += len(data)
+            if self.corked > _CORK_LIMIT:
+                self.flush()  # the transport may now ask us to pause: send() sees write_paused
         else:
             self.transport.write(data)
 
@@ -280,6 +261,7 @@ class HttpProtocol(asyncio.Protocol):
         cork = self.cork
         if cork:
             self.cork = []
+            self.corked = 0
             if not self.closed:
                 self.transport.write(cork[0] if len(cork) == 1 else b"".join(cork))
 
@@ -455,20 +437,23 @@ class HttpProtocol(asyncio.Protocol):
         if request.method == b"GET" and _wants_websocket(scope["headers"]):
             self.on_websocket(request, scope, cycle)
             return
-        state = self.state
-        app = self.app
-        coro = app(scope, cycle.receive, cycle.send)
+        coro = self.app(scope, cycle.receive, cycle.send)
         context = contextvars.copy_context()
+        task = self.eager_task
+        if task is None:
+            task = self.eager_task = EagerTask(self.loop)
         try:
-            pending = context.run(coro.send, None)
+            pending = step(task, coro, context)
         except StopIteration:
             self.app_returned(cycle)
             return
         except BaseException as exc:
             self.app_failed(cycle, exc)
             return
-        task = self.loop.create_task(_resume(coro, pending), context=context)
-        state.tasks.add(task)
+        # The application waits for something: the same task object carries on (see _eager.py).
+        self.eager_task = None
+        adopt(task, coro, context, pending)
+        self.state.tasks.add(task)
         task.add_done_callback(lambda t: self.task_done(t, cycle))
 
     def task_done(self, task: asyncio.Task[Any], cycle: Cycle) -> None:
@@ -591,11 +576,14 @@ class HttpProtocol(asyncio.Protocol):
         """The response is fully written: log it, then keep or close the connection."""
         state = self.state
         state.total_requests += 1
+        if cycle.waiter is not None:
+            cycle.wake()
         if state.access_log:
             self.log_access(cycle)
         if self.cycle is not cycle:
             return
-        if self.conn.their_state is State.DONE or cycle.disconnected:
+        their_state = self.conn.their_state
+        if their_state is State.DONE or their_state is State.MUST_CLOSE or cycle.disconnected:
             self.finish_cycle()
         elif self.conn.client_is_waiting_for_100_continue or self.closing:
             # The client may never send the body it announced: the connection cannot continue.
@@ -622,6 +610,16 @@ class HttpProtocol(asyncio.Protocol):
             self.read_paused = False
             self.transport.resume_reading()
         if not self.handling:
+            if asyncio.current_task(self.loop) is None:
+                self.handle_events()
+            else:
+                # Called from an application task (its last send): the next request's eager
+                # step cannot run inside another task; do it on the next loop turn.
+                self.loop.call_soon(self.resume_events)
+
+    def resume_events(self) -> None:
+        """Handle buffered (pipelined) requests, if the connection is still free for them."""
+        if not self.handling and not self.closed and self.cycle is None:
             self.handle_events()
 
     # -- request body flow control ---------------------------------------------------------------

@@ -161,20 +161,25 @@ class Server:
             pass
         else:
             state.websocket_handler = handle_upgrade
-        lifespan = Lifespan(app, config.lifespan)
-        if not await lifespan.startup():
-            logger.error("Application startup failed: %s. Exiting.", lifespan.failed_message)
-            state.stop()
-            self._shutdown_executor()
-            return EXIT_STARTUP_FAILED
-        state.app_state = lifespan.state
         ssl_context = (
             make_ssl_context(config.ssl_certfile, config.ssl_keyfile, config.ssl_keyfile_password)
             if config.ssl_certfile
             else None
         )
         own_sockets = sockets is None
+        # Bind before the lifespan startup: a taken port fails fast, before the app connects
+        # to its databases.
         listening = bind_sockets(config) if sockets is None else sockets
+        lifespan = Lifespan(app, config.lifespan)
+        if not await lifespan.startup():
+            logger.error("Application startup failed: %s. Exiting.", lifespan.failed_message)
+            state.stop()
+            self._shutdown_executor()
+            if own_sockets:
+                for sock in listening:
+                    sock.close()
+            return EXIT_STARTUP_FAILED
+        state.app_state = lifespan.state
         servers: list[asyncio.base_events.Server] = []
         for sock in listening:
             if sock.family == socket.AF_UNIX:

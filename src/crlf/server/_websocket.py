@@ -239,8 +239,11 @@ class WebSocketSession(asyncio.Protocol):
             await waiter
 
     def _http_disconnected(self) -> bool:
-        cycle = self.host.cycle
-        return cycle is None or cycle.disconnected or self.host.closed
+        # Before the handshake the HTTP driver owns the socket: the client is gone when the
+        # driver saw EOF (a client does not half-close while waiting for its 101) or a close.
+        host = self.host
+        cycle = host.cycle
+        return cycle is None or cycle.disconnected or host.closed or host.eof
 
     def _wake(self) -> None:
         waiter = self.waiter

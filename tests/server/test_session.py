@@ -1,0 +1,386 @@
+"""The seed's session over real sockets: persistence, pipelining, Keep-Alive, 1.0, 100-continue."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import threading
+from typing import Any
+
+from tests.server.serving import hello_app, read_response, read_until_close, running
+
+
+def _get(path: str = "/", extra: bytes = b"", version: bytes = b"1.1") -> bytes:
+    return b"GET " + path.encode() + b" HTTP/" + version + b"\r\nHost: t\r\n" + extra + b"\r\n"
+
+
+def _header(head: bytes, name: bytes) -> bytes | None:
+    for line in head.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == name:
+            return value.strip()
+    return None
+
+
+def test_two_requests_share_one_connection() -> None:
+    with running(hello_app) as server, server.connect() as sock:
+        buf = bytearray()
+        sock.sendall(_get("/one"))
+        head1, body1 = read_response(sock, buf)
+        sock.sendall(_get("/two"))
+        head2, body2 = read_response(sock, buf)
+        assert head1.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert (body1, body2) == (b"hello /one", b"hello /two")
+        assert _header(head2, b"keep-alive") == b"timeout=5"
+        assert server.server.state is not None
+        assert len(server.server.state.connections) == 1  # one accept served both
+
+
+def test_date_and_server_headers() -> None:
+    with running(hello_app) as server, server.connect() as sock:
+        sock.sendall(_get())
+        head, _ = read_response(sock)
+        date = _header(head, b"date")
+        assert date is not None
+        assert re.fullmatch(rb"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT", date)
+        assert _header(head, b"server") == b"crlf"
+
+
+def test_three_pipelined_requests_answered_in_order() -> None:
+    with running(hello_app) as server, server.connect() as sock:
+        sock.sendall(_get("/a") + _get("/b") + _get("/c"))
+        buf = bytearray()
+        bodies = [read_response(sock, buf)[1] for _ in range(3)]
+        assert bodies == [b"hello /a", b"hello /b", b"hello /c"]
+
+
+def test_keep_alive_max_counts_down_then_closes() -> None:
+    with running(hello_app, max_requests_per_connection=3) as server, server.connect() as sock:
+        buf = bytearray()
+        seen = []
+        for i in range(3):
+            sock.sendall(_get(f"/{i}"))
+            head, _ = read_response(sock, buf)
+            seen.append((_header(head, b"keep-alive"), _header(head, b"connection")))
+        assert seen == [
+            (b"timeout=5, max=2", None),
+            (b"timeout=5, max=1", None),
+            (None, b"close"),
+        ]
+        assert read_until_close(sock) == b""
+
+
+def test_http10_without_keep_alive_closes_and_never_chunks() -> None:
+    async def streaming(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"part1 ", "more_body": True})
+        await send({"type": "http.response.body", "body": b"part2"})
+
+    with running(streaming) as server, server.connect() as sock:
+        sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        data = read_until_close(sock)
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 OK")
+        assert _header(head + b"\r\n", b"transfer-encoding") is None
+        assert body == b"part1 part2"  # delimited by the close (RFC 9112 §6.3 rule 8)
+
+
+def test_http10_with_keep_alive_stays_open() -> None:
+    with running(hello_app) as server, server.connect() as sock:
+        buf = bytearray()
+        sock.sendall(b"GET /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        head, _body = read_response(sock, buf)
+        assert _header(head, b"connection") == b"keep-alive"
+        assert _header(head, b"keep-alive") == b"timeout=5"
+        sock.sendall(b"GET /y HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        assert read_response(sock, buf)[1] == b"hello /y"
+
+
+def test_http10_never_gets_100_continue() -> None:
+    with running(_echo_body) as server, server.connect() as sock:
+        sock.sendall(b"POST / HTTP/1.0\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\nabcd")
+        data = read_until_close(sock)
+        assert b"100 Continue" not in data
+        assert data.endswith(b"abcd")
+
+
+def test_idle_connection_closed_after_keep_alive_timeout() -> None:
+    with running(hello_app, timeout_keep_alive=0.05) as server, server.connect() as sock:
+        sock.sendall(_get())
+        read_response(sock)
+        assert read_until_close(sock) == b""  # the server closed the idle connection
+
+
+async def _echo_body(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def test_100_continue_sent_when_the_app_reads() -> None:
+    with running(_echo_body) as server, server.connect() as sock:
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+        )
+        interim = sock.recv(1024)
+        assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(b"hello")
+        head, body = read_response(sock)
+        assert head.startswith(b"HTTP/1.1 200")
+        assert body == b"hello"
+
+
+def test_100_continue_not_sent_when_the_app_answers_first() -> None:
+    with running(hello_app) as server, server.connect() as sock:
+        sock.sendall(
+            b"POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+        )
+        data = read_until_close(sock)
+        assert data.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert b"100 Continue" not in data
+        assert b"connection: close" in data.lower()  # the unsent body makes reuse impossible
+
+
+def test_slowloris_cut_at_header_timeout_while_others_are_served() -> None:
+    with running(hello_app, timeout_header_read=0.2) as server:
+        with server.connect() as slow:
+            slow.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ")
+            for i in range(5):  # meanwhile a well-behaved client is served
+                with server.connect() as good:
+                    good.sendall(_get(f"/{i}"))
+                    assert read_response(good)[1] == f"hello /{i}".encode()
+            data = read_until_close(slow)
+        assert data.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+        assert b"connection: close" in data
+
+
+def test_bad_request_gets_400_and_close_while_a_good_client_is_fine() -> None:
+    with running(hello_app) as server, server.connect() as good:
+        good.sendall(_get("/before"))
+        buf = bytearray()
+        assert read_response(good, buf)[1] == b"hello /before"
+        with server.connect() as bad:
+            bad.sendall(
+                b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"
+            )
+            data = read_until_close(bad)
+        assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+        assert b"connection: close" in data
+        assert b"Content-Length" not in data  # nothing of the request is echoed
+        good.sendall(_get("/after"))
+        assert read_response(good, buf)[1] == b"hello /after"
+
+
+def test_head_request_gets_no_body() -> None:
+    with running(hello_app) as server, server.connect() as sock:
+        sock.sendall(b"HEAD / HTTP/1.1\r\nHost: t\r\n\r\n" + _get("/next"))
+        buf = bytearray()
+        data = b""
+        while b"hello /next" not in data:
+            chunk = sock.recv(65536)
+            assert chunk
+            data += chunk
+        first, _, rest = data.partition(b"\r\n\r\n")
+        assert b"content-length: 7" in first  # the GET's length, no body (RFC 9110 §9.3.2)
+        assert rest.startswith(b"HTTP/1.1 200 OK")
+        del buf
+
+
+def test_client_disconnect_mid_body_is_signalled() -> None:
+    seen: list[str] = []
+    done = threading.Event()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                seen.append("disconnect")
+                done.set()
+                return
+            if not message.get("more_body"):
+                seen.append("complete")
+                done.set()
+                return
+
+    with running(app) as server:
+        with server.connect() as sock:
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\npartial")
+        assert done.wait(5)
+    assert seen == ["disconnect"]
+
+
+def test_client_disconnect_mid_response_is_signalled() -> None:
+    gone = threading.Event()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        chunk = b"x" * 65536
+        for _ in range(10_000):  # far more than the socket buffers hold
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        while (await receive())["type"] != "http.disconnect":  # first the (empty) request body
+            pass
+        gone.set()
+
+    with running(app) as server:
+        with server.connect() as sock:
+            sock.sendall(_get())
+            assert sock.recv(1024).startswith(b"HTTP/1.1 200 OK")
+        assert gone.wait(10)
+
+
+def test_app_exception_before_response_is_500() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raise RuntimeError("boom")
+
+    with running(app) as server, server.connect() as sock:
+        sock.sendall(_get())
+        data = read_until_close(sock)
+    assert data.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
+    assert b"boom" not in data
+
+
+def test_app_exception_after_start_cuts_the_connection() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"partial", "more_body": True})
+        await asyncio.sleep(0)
+        raise RuntimeError("boom")
+
+    with running(app) as server, server.connect() as sock:
+        sock.sendall(_get())
+        data = read_until_close(sock)
+    assert data.startswith(b"HTTP/1.1 200 OK")
+    assert not data.endswith(b"0\r\n\r\n")  # no terminating chunk: the client sees it was cut
+
+
+def test_websocket_refused_with_403() -> None:
+    with running(hello_app) as server, server.connect() as sock:
+        sock.sendall(
+            b"GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        head, _ = read_response(sock)
+    import crlf.server._transport
+
+    try:
+        import crlf.server._websocket  # noqa: F401
+    except ImportError:
+        assert head.startswith(b"HTTP/1.1 403 Forbidden")
+
+
+def test_limit_concurrency_answers_503() -> None:
+    with running(hello_app, limit_concurrency=1) as server, server.connect() as first:
+        first.sendall(_get())
+        read_response(first)
+        with server.connect() as second:
+            data = read_until_close(second)
+        assert data.startswith(b"HTTP/1.1 503 Service Unavailable")
+
+
+def test_body_timeout_answers_408() -> None:
+    with running(_echo_body, timeout_body_read=0.1) as server, server.connect() as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+        data = read_until_close(sock)
+    assert data.startswith(b"HTTP/1.1 408")
+
+
+def test_request_body_backpressure_pauses_reading() -> None:
+    # The app reads nothing until told; the client's big upload must stall, not fill memory.
+    release = threading.Event()
+    received: list[int] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, release.wait)
+        total = 0
+        while True:
+            message = await receive()
+            total += len(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        received.append(total)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body"})
+
+    size = 32 * 1024 * 1024
+    with running(app) as server, server.connect() as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % size)
+        sock.setblocking(False)
+        sent = 0
+        chunk = b"x" * 65536
+        try:
+            while sent < size:
+                sent += sock.send(chunk)
+        except BlockingIOError:
+            pass
+        assert sent < size  # the server stopped reading: the socket buffers filled up
+        release.set()
+        sock.setblocking(True)
+        sock.settimeout(10)
+        rest = size - sent
+        while rest > 0:
+            n = sock.send(chunk[: min(rest, len(chunk))])
+            rest -= n
+        head, _ = read_response(sock)
+    assert head.startswith(b"HTTP/1.1 204")
+    assert received == [size]
+
+
+def test_root_path_and_scope_fields() -> None:
+    scopes: list[dict[str, Any]] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        scopes.append(scope)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body"})
+
+    with running(app, root_path="/api") as server, server.connect() as sock:
+        sock.sendall(_get("/caf%C3%A9/x?q=1&r", extra=b"X-Two: a\r\nx-two: b\r\n"))
+        read_response(sock)
+    scope = scopes[0]
+    assert scope["path"] == "/api/café/x"
+    assert scope["raw_path"] == b"/caf%C3%A9/x"
+    assert scope["query_string"] == b"q=1&r"
+    assert scope["root_path"] == "/api"
+    assert scope["http_version"] == "1.1"
+    assert scope["scheme"] == "http"
+    assert scope["headers"] == [(b"host", b"t"), (b"x-two", b"a"), (b"x-two", b"b")]
+    assert scope["client"][0] == "127.0.0.1"
+    assert scope["server"] == ("127.0.0.1", server.port)
+    assert scope["extensions"] == {"http.response.pathsend": {}}
+    assert isinstance(scope["state"], dict)
+
+
+def test_unix_socket(tmp_path: Any) -> None:
+    import asyncio as aio
+
+    from crlf.server import Config, Server
+
+    path = str(tmp_path / "s.sock")
+    server = Server(hello_app, Config(uds=path, log_level="warning", access_log=False))
+    thread = threading.Thread(target=aio.run, args=(server.serve(),), daemon=True)
+    thread.start()
+    assert server.started.wait(10)
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(5)
+            sock.connect(path)
+            sock.sendall(_get("/u"))
+            assert read_response(sock)[1] == b"hello /u"
+    finally:
+        server.request_exit()
+        thread.join(10)
