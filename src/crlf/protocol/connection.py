@@ -454,6 +454,9 @@ class Connection:
                 self._set_their_state(MIGHT_SWITCH if self._server_role else DONE)
             elif self._server_role:
                 self._client_state = DONE if self._keep_alive else MUST_CLOSE
+                # The whole body is here: nobody waits for a 100 (RFC 9110 §10.1.1 lets a server
+                # omit it), and answering now leaves no body in flight to spoil keep-alive.
+                self.client_is_waiting_for_100_continue = False
             else:
                 self._server_state = DONE
                 self._settle()
