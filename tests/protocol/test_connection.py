@@ -270,6 +270,26 @@ def test_answering_without_100_continue_disables_keep_alive() -> None:
     assert pair.client.their_state is State.MUST_CLOSE
 
 
+def test_a_body_sent_without_waiting_ends_the_wait() -> None:
+    # Regression: the flag stayed set after the whole body arrived, so a server sent a stray
+    # 100 after it, or dropped keep-alive when answering without one.
+    pair = ConnectionPair()
+    pair.send(Role.CLIENT, EXPECT_POST, Data(b"abc"), EndOfMessage())
+    assert not waiting(pair.server)
+    pair.send(Role.SERVER, OK, Data(b"ok"), EndOfMessage())
+    assert pair.server.keep_alive
+    pair.start_next_cycle()
+
+
+def test_an_expectation_without_a_body_is_met_at_once() -> None:
+    conn = Connection(Role.SERVER)
+    conn.receive_data(b"GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n")
+    assert isinstance(conn.next_event(), Request)
+    assert waiting(conn)
+    assert conn.next_event() == EndOfMessage()
+    assert not waiting(conn)
+
+
 @pytest.mark.parametrize(
     ("version", "value"), [(b"1.0", b"100-continue"), (b"1.1", b"something-else")]
 )
