@@ -101,10 +101,8 @@ def test_starlette_app_with_httpx_and_requests() -> None:
 
 # FastAPI resolves annotations by name in the module namespace (this file uses
 # ``from __future__ import annotations``), so what endpoints annotate with lives here.
+from fastapi import BackgroundTasks, UploadFile  # noqa: E402, TC002 - needed at runtime
 from pydantic import BaseModel  # noqa: E402
-
-if TYPE_CHECKING:
-    from fastapi import BackgroundTasks, UploadFile
 
 
 class Item(BaseModel):
