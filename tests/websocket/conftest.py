@@ -29,6 +29,13 @@ class WSConfig(Config):
 @contextlib.contextmanager
 def serving(app: Any, **options: Any) -> Iterator[tuple[str, int]]:
     """Run ``app`` under crlf in a background thread; yields ``(host, port)``."""
+    with running_server(app, **options) as (host, port, _server):
+        yield host, port
+
+
+@contextlib.contextmanager
+def running_server(app: Any, **options: Any) -> Iterator[tuple[str, int, Server]]:
+    """Run ``app`` under crlf in a background thread; yields ``(host, port, server)``."""
     config = WSConfig(port=0, lifespan="off", access_log=False, log_level="critical", **options)
     server = Server(app, config)
     errors: list[BaseException] = []
@@ -46,7 +53,7 @@ def serving(app: Any, **options: Any) -> Iterator[tuple[str, int]]:
     assert not errors, errors
     host, port = server.addresses[0][:2]
     try:
-        yield host, port
+        yield host, port, server
     finally:
         server.request_exit(force=True)
         server.request_exit(force=True)
