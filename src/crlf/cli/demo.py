@@ -32,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_server_options(parser)
+    add_server_options(parser, access_log=True)  # the demo shows the session as it goes
     # The seed's session: "Keep-Alive: timeout=15, max=98" is Apache's 15 s and 100 requests.
     parser.set_defaults(func=main, timeout_keep_alive=15.0, max_requests_per_connection=100)
 

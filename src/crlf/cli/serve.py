@@ -20,11 +20,13 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000  # the seed: "other ports such as 8000 or 8080"; http.server uses 8000 too
 
 
-def add_server_options(parser: argparse.ArgumentParser) -> None:
+def add_server_options(parser: argparse.ArgumentParser, *, access_log: bool) -> None:
     """The server options ``crlf serve`` and ``crlf demo`` share (a subset of ``crlf run``'s).
 
     Args:
         parser: the subcommand's parser.
+        access_log: whether requests are logged unless ``--no-access-log`` / ``--access-log``
+            says otherwise.
     """
     group = parser.add_argument_group("server")
     group.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default %(default)s)")
@@ -52,7 +54,19 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--log-level", default="info", help="critical, error, warning, info, debug, trace"
     )
-    group.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    group.add_argument(
+        "--access-log",
+        dest="access_log",
+        action="store_true",
+        default=access_log,
+        help="log each request" + (" (the default)" if access_log else ""),
+    )
+    group.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="do not log each request" + ("" if access_log else " (the default)"),
+    )
 
 
 def add_parser(subparsers: Any) -> None:
@@ -107,7 +121,9 @@ def add_parser(subparsers: Any) -> None:
         metavar="BYTES",
         help="memory for small files (default 64 MiB; 0 disables the cache)",
     )
-    add_server_options(parser)
+    # Quiet by default, as Caddy's file_server: a log line per request costs more than serving
+    # a small file from memory (--access-log turns it on).
+    add_server_options(parser, access_log=False)
     parser.set_defaults(func=main)
 
 
@@ -129,7 +145,7 @@ def run_app(app: Any, args: argparse.Namespace, *, banner: str) -> int:
         "port": args.port,
         "workers": args.workers,
         "log_level": args.log_level,
-        "access_log": not args.no_access_log,
+        "access_log": args.access_log,
         "lifespan": "off",
     }
     if args.timeout_keep_alive is not None:
