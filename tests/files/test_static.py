@@ -3,6 +3,7 @@ conditional requests, ranges, negotiation, directories, redirects, custom 404, s
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import os
 import re
@@ -541,3 +542,61 @@ def test_large_file_streams_whole(client: httpx.Client, site: Site) -> None:
         assert r.headers["content-length"] == str(BIG_SIZE)
         body = b"".join(r.iter_bytes())
     assert body == (site.root / "big.bin").read_bytes()
+
+
+# -- changes on disk, and the other ASGI scopes --------------------------------------------------
+
+
+def test_changes_on_disk_are_seen_at_once(tmp_path: Path) -> None:
+    from crlf.files import StaticFiles
+
+    root, _ = make_site(tmp_path)
+    with serve_app(StaticFiles(root)) as url, httpx.Client(base_url=url, headers=IDENTITY) as c:
+        assert "<title>en</title>" in c.get("/", headers={"accept-language": "de"}).text
+        assert c.get("/new-rule").status_code == 404
+        # A new variant, and a new redirect rule: no restart, no stale cache.
+        (root / "index.de.html").write_bytes(b"<!DOCTYPE html><title>de</title>\n")
+        redirects = root / "_redirects"
+        redirects.write_bytes(redirects.read_bytes() + b"/new-rule /hello.txt 307\n")
+        assert "<title>de</title>" in c.get("/", headers={"accept-language": "de"}).text
+        r = c.get("/new-rule")
+        assert r.status_code == 307
+        assert r.headers["location"] == "/hello.txt"
+        # A file turned into a symbolic link to outside the root is refused from then on.
+        assert c.get("/sub/page.html").status_code == 200
+        (root / "sub" / "page.html").unlink()
+        (root / "sub" / "page.html").symlink_to(tmp_path / "outside" / "secret.txt")
+        assert c.get("/sub/page.html").status_code == 404
+        # A bad edit of _redirects keeps the old rules.
+        redirects.write_bytes(b"/broken\n")
+        assert c.get("/new-rule").status_code == 307
+
+
+def test_lifespan_and_websocket_scopes(tmp_path: Path) -> None:
+    from crlf.files import StaticFiles
+
+    app = StaticFiles(tmp_path)
+    sent: list[dict[str, object]] = []
+
+    async def run(scope: dict[str, object], incoming: list[dict[str, object]]) -> None:
+        async def receive() -> dict[str, object]:
+            return incoming.pop(0)
+
+        async def send(message: dict[str, object]) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+
+    asyncio.run(
+        run({"type": "lifespan"}, [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    )
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    sent.clear()
+    asyncio.run(run({"type": "websocket", "path": "/"}, [{"type": "websocket.connect"}]))
+    assert sent == [{"type": "websocket.close", "code": 1000}]
+
+
+def test_options_asterisk(site: Site) -> None:
+    response = raw_request(site.url, b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert response.startswith(b"HTTP/1.1 200 ")
+    assert b"\r\nallow: get, head, options\r\n" in response.lower()
