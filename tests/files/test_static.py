@@ -7,7 +7,7 @@ import asyncio
 import gzip
 import os
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -16,7 +16,7 @@ from tests.files.conftest import BIG_SIZE, OLD, SECRET, Site, make_site, raw_req
 from tests.files.serving import serve_app, server_name
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, MutableMapping
     from pathlib import Path
 
 IDENTITY = {"accept-encoding": "identity"}
@@ -576,13 +576,13 @@ def test_lifespan_and_websocket_scopes(tmp_path: Path) -> None:
     from crlf.files import StaticFiles
 
     app = StaticFiles(tmp_path)
-    sent: list[dict[str, object]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def run(scope: dict[str, object], incoming: list[dict[str, object]]) -> None:
-        async def receive() -> dict[str, object]:
+    async def run(scope: dict[str, Any], incoming: list[MutableMapping[str, Any]]) -> None:
+        async def receive() -> MutableMapping[str, Any]:
             return incoming.pop(0)
 
-        async def send(message: dict[str, object]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             sent.append(message)
 
         await app(scope, receive, send)
