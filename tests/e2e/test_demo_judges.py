@@ -113,6 +113,7 @@ def test_browser_loads_the_demo_and_reuses_connections(demo_url: str, page: str)
     result = _run(argv)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "keep-alive across page loads" in result.stdout
+    assert "opened 0 new TCP connection(s)" in result.stdout  # reloads ride the same sockets
     assert "RESULT: PASS" in result.stdout
 
 
