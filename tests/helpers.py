@@ -7,6 +7,7 @@ receives at once, and the pair asserts that the events came out as they went in.
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING
 
 from crlf.protocol import (
@@ -23,6 +24,7 @@ from crlf.protocol import (
     Response,
     Role,
     Sentinel,
+    State,
 )
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FEEDS",
     "ConnectionPair",
+    "SocketClient",
     "assert_same_event",
     "bytewise",
     "drain",
@@ -240,3 +243,72 @@ class ConnectionPair:
         self.send(Role.SERVER, EndOfMessage())
         assert self.server.next_event() is PAUSED
         assert self.client.next_event() in (PAUSED, NEED_DATA)
+
+
+class SocketClient:
+    """crlf's client role over a plain blocking socket: the interop tests' user agent.
+
+    Args:
+        address: ``(host, port)`` to connect to.
+        timeout: seconds any socket operation may block (a hung peer fails the test).
+    """
+
+    def __init__(self, address: tuple[str, int], timeout: float = 10.0) -> None:
+        self.sock = socket.create_connection(address, timeout=timeout)
+        self.conn = Connection(Role.CLIENT)
+
+    def close(self) -> None:
+        """Close the socket."""
+        self.sock.close()
+
+    def __enter__(self) -> SocketClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def send(self, *events: Event) -> None:
+        """Write our events."""
+        for event in events:
+            self.sock.sendall(self.conn.send(event))
+
+    def receive(self, *, until: tuple[type, ...] = (EndOfMessage, ConnectionClosed)) -> list[Event]:
+        """Read events until one of type ``until`` (Data runs merged).
+
+        Raises:
+            AssertionError: the reader paused before reaching ``until``.
+        """
+        events: list[Event] = []
+        while True:
+            event = self.conn.next_event()
+            if event is NEED_DATA:
+                data = self.sock.recv(65536)
+                if data:
+                    self.conn.receive_data(data)
+                else:
+                    self.conn.receive_eof()
+                continue
+            assert not isinstance(event, Sentinel), "paused before the end of the response"
+            events.append(event)
+            if isinstance(event, until):
+                return merge_data(events)
+
+    def wait_closed(self) -> list[Event]:
+        """Read until the peer closes; then what the connection makes of it."""
+        while data := self.sock.recv(65536):
+            self.conn.receive_data(data)
+        self.conn.receive_eof()
+        return drain(self.conn)
+
+    def request(self, request: Request, body: bytes = b"") -> list[Event]:
+        """One exchange: send ``request`` (and ``body``), read the response to its end."""
+        if self.conn.our_state is State.DONE and self.conn.their_state is State.DONE:
+            self.conn.start_next_cycle()
+        self.send(request)
+        if body:
+            self.send(Data(body))
+        self.send(EndOfMessage())
+        events = self.receive()
+        while isinstance(events[0], InformationalResponse):
+            events = events[1:]
+        return events
