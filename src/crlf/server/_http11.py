@@ -55,7 +55,7 @@ from crlf.protocol import (
 from ._asgi import _COMPLETE, _NOT_STARTED, _STARTED, Cycle
 from ._eager import EagerTask, adopt, step
 from ._logging import access_line
-from ._proxy import resolve_forwarded
+from ._proxy import _FORWARDING_FIELDS, resolve_forwarded
 from ._transport import error_response
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HttpProtocol"]
 
+_MIGHT_SWITCH = State.MIGHT_SWITCH_PROTOCOL  # the request asked for Upgrade (RFC 9110 §7.8)
 _PH_HEAD = 0
 _PH_IDLE = 1
 _PH_BODY = 2
@@ -378,14 +379,21 @@ class HttpProtocol(asyncio.Protocol):
         if self.requests_left is not None:
             self.requests_left -= 1
         target = request.target
-        raw_path, query = split_target(target)
+        if target[0] == 0x2F and b"#" not in target:  # origin-form, the common case, inline
+            q = target.find(b"?")
+            if q < 0:
+                raw_path, query = target, b""
+            else:
+                raw_path, query = target[:q], target[q + 1 :]
+        else:
+            raw_path, query = split_target(target)
         path = raw_path.decode("latin-1")
         if b"%" in raw_path:
             path = unquote(path)
         headers = request.headers.items()
         client = self.client
         scheme = self.scheme
-        if self.proxy_trusted:
+        if self.proxy_trusted and not _FORWARDING_FIELDS.isdisjoint(dict(headers)):
             forwarded = resolve_forwarded(client[0] if client else None, headers, state.trusted)
             if forwarded.client is not None:
                 client = forwarded.client
@@ -434,7 +442,7 @@ class HttpProtocol(asyncio.Protocol):
             self.closing = True
             self.respond_plain(cycle, 501)
             return
-        if request.method == b"GET" and _wants_websocket(scope["headers"]):
+        if self.conn.their_state is _MIGHT_SWITCH and _wants_websocket(scope["headers"]):
             self.on_websocket(request, scope, cycle)
             return
         coro = self.app(scope, cycle.receive, cycle.send)

@@ -63,6 +63,9 @@ class Forwarded(NamedTuple):
 
 
 _NOTHING = Forwarded(None, None, None)
+_FORWARDING_FIELDS = frozenset(
+    (b"forwarded", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host")
+)
 _SCHEMES = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
 
 
@@ -120,6 +123,11 @@ def resolve_forwarded(
         The reported values, each ``None`` when not reported or not to be believed.
     """
     if peer_host is not None and peer_host not in trusted:
+        return _NOTHING
+    for name, _ in headers:  # the common case, no forwarding fields: one set lookup per field
+        if name in _FORWARDING_FIELDS:
+            break
+    else:
         return _NOTHING
     forwarded: list[bytes] = []
     xff: list[bytes] = []
