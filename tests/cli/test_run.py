@@ -28,10 +28,30 @@ def test_run_options_use_uvicorn_names() -> None:
 
     parser, _ = build_parser()
     args = parser.parse_args(
-        ["run", "m:app", "--host", "0.0.0.0", "--port", "8080", "--workers", "2"]
-        + ["--timeout-keep-alive", "15", "--max-requests-per-connection", "100"]
-        + ["--no-access-log", "--forwarded-allow-ips", "10.0.0.1,10.0.0.2", "--trace"]
-        + ["--interface", "wsgi", "--loop", "asyncio", "--root-path", "/api"]
+        [
+            "run",
+            "m:app",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8080",
+            "--workers",
+            "2",
+            "--timeout-keep-alive",
+            "15",
+            "--max-requests-per-connection",
+            "100",
+            "--no-access-log",
+            "--forwarded-allow-ips",
+            "10.0.0.1,10.0.0.2",
+            "--trace",
+            "--interface",
+            "wsgi",
+            "--loop",
+            "asyncio",
+            "--root-path",
+            "/api",
+        ]
     )
     config = config_from_args(args)
     assert (config.host, config.port, config.workers) == ("0.0.0.0", 8080, 2)

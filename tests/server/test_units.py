@@ -6,8 +6,7 @@ import shutil
 import ssl
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,6 +17,9 @@ from crlf.server._proxy import Forwarded, TrustedProxies, resolve_forwarded
 from crlf.server._transport import error_response
 from crlf.server._wsgi import build_environ
 from tests.server.serving import hello_app, read_response, running
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TRUSTED = TrustedProxies(["127.0.0.1", "10.0.0.0/8"])
 
@@ -214,9 +216,24 @@ def test_error_response_is_fixed_text() -> None:
 def test_tls(tmp_path: Path) -> None:
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
         check=True,
         capture_output=True,
     )
