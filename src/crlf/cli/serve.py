@@ -40,6 +40,12 @@ def add_server_options(parser: argparse.ArgumentParser, *, access_log: bool) -> 
         "--workers", type=int, default=1, help="worker processes (default %(default)s)"
     )
     group.add_argument(
+        "--loop",
+        choices=["auto", "asyncio", "uvloop"],
+        default="auto",
+        help="event loop (default %(default)s: uvloop when installed)",
+    )
+    group.add_argument(
         "--timeout-keep-alive",
         type=float,
         default=None,
@@ -144,6 +150,7 @@ def run_app(app: Any, args: argparse.Namespace, *, banner: str) -> int:
         "host": args.host,
         "port": args.port,
         "workers": args.workers,
+        "loop": args.loop,
         "log_level": args.log_level,
         "access_log": args.access_log,
         "lifespan": "off",
