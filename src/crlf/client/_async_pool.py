@@ -319,14 +319,18 @@ class AsyncConnection(asyncio.Protocol):
         ev = self._head
         assert ev is not None
         headers = ev.headers
+        maximum = None
         if b"keep-alive" in headers:
             timeout, maximum = keep_alive_params(headers)
             if timeout is not None:
                 self.expires_at = min(
                     self.expires_at, self.loop.time() + timeout - KEEPALIVE_MARGIN
                 )
-            if maximum is not None:
-                self.requests_left = maximum
+        # Keep-Alive: max=N counts the requests the server still takes after this one (Apache).
+        if maximum is not None:
+            self.requests_left = maximum
+        elif self.requests_left is not None:
+            self.requests_left -= 1
         if self._stream:
             resp = Response(
                 ev.status_code,
@@ -513,8 +517,6 @@ class AsyncPool:
 
     def release(self, conn: AsyncConnection) -> None:
         """Take back a connection whose exchange ended: IDLE if reusable, else CLOSED."""
-        if conn.requests_left is not None:
-            conn.requests_left -= 1
         if conn.state is ConnState.ACTIVE and conn.reusable() and not self._closed:
             conn.proto.start_next_cycle()
             idle = self._idle.get(conn.key)

@@ -86,6 +86,7 @@ def open_socket(host: str, port: int, timeout: Timeout) -> socket.socket:
     except OSError as exc:
         raise ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.settimeout(None)  # blocking again: read/write timeouts are set per request
     return sock
 
 
@@ -184,6 +185,7 @@ class SyncConnection:
         self, prep: Prepared, trace: Callable[[str, bytes], None] | None
     ) -> ResponseEvent | None:
         """Write the request; return an early final response if one came instead of 100."""
+        self._set_timeouts(prep.timeout)
         proto = self.proto
         head = proto.send(
             Request(
@@ -270,14 +272,18 @@ class SyncConnection:
                 raise RemoteProtocolError("the server closed the connection without a response")
         self.served += 1
         headers = event.headers
+        maximum = None
         if b"keep-alive" in headers:
             timeout, maximum = keep_alive_params(headers)
             if timeout is not None:
                 self.expires_at = min(
                     self.expires_at, time.monotonic() + timeout - KEEPALIVE_MARGIN
                 )
-            if maximum is not None:
-                self.requests_left = maximum
+        # Keep-Alive: max=N counts the requests the server still takes after this one (Apache).
+        if maximum is not None:
+            self.requests_left = maximum
+        elif self.requests_left is not None:
+            self.requests_left -= 1
         if stream:
             resp = Response(
                 event.status_code,
@@ -436,8 +442,6 @@ class SyncPool:
         if conn.state is ConnState.CLOSED:
             self.discard(conn)
             return
-        if conn.requests_left is not None:
-            conn.requests_left -= 1
         if conn.reusable() and not self._closed:
             conn.proto.start_next_cycle()
             conn.expires_at = min(conn.expires_at, time.monotonic() + self.limits.keepalive_expiry)
