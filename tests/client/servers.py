@@ -31,6 +31,7 @@ class Peer:
         self.sock = sock
         self.index = index
         self.buf = b""
+        self.method = ""
 
     def _fill(self) -> bool:
         data = self.sock.recv(65536)
@@ -90,6 +91,7 @@ class Peer:
         if head is None:
             return None
         method, target, headers, _ = head
+        self.method = method
         if headers.get("expect", "").lower() == "100-continue":
             self.send(b"HTTP/1.1 100 Continue\r\n\r\n")
         return method, target, headers, self.read_body(headers)
@@ -109,6 +111,8 @@ class Peer:
         if not any(k.lower() in ("content-length", "transfer-encoding") for k, _ in fields):
             fields.append(("Content-Length", str(len(body))))
         head += "".join(f"{k}: {v}\r\n" for k, v in fields) + "\r\n"
+        if self.method == "HEAD":
+            body = b""  # RFC 9110 §9.3.2: the head only
         self.send(head.encode("latin-1") + body)
 
     def close(self) -> None:
