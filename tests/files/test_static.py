@@ -600,3 +600,26 @@ def test_options_asterisk(site: Site) -> None:
     response = raw_request(site.url, b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
     assert response.startswith(b"HTTP/1.1 200 ")
     assert b"\r\nallow: get, head, options\r\n" in response.lower()
+
+
+def test_mounted_in_starlette(tmp_path: Path) -> None:
+    """Under Starlette's Mount the path keeps the prefix and root_path names it (ASGI 3)."""
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    from crlf.files import StaticFiles
+
+    root, _ = make_site(tmp_path)
+    app = Starlette(routes=[Mount("/static", app=StaticFiles(root))])
+    with serve_app(app) as url, httpx.Client(base_url=url, headers=IDENTITY) as c:
+        r = c.get("/static/hello.txt")
+        assert r.status_code == 200
+        assert r.content == (root / "hello.txt").read_bytes()
+        moved = c.get("/static/sub")
+        assert moved.status_code == 301
+        assert moved.headers["location"] == "/static/sub/"
+        assert "<title>sub</title>" in c.get("/static/sub/").text
+        assert c.get("/static/%2e%2e/outside/secret.txt").status_code == 404
+        assert (
+            c.get("/static/", headers={"accept-language": "fr"}).headers["content-language"] == "fr"
+        )

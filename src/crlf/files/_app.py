@@ -28,7 +28,9 @@ import gzip
 import os
 import secrets
 import stat
+from collections.abc import MutableMapping
 from typing import Any
+from urllib.parse import quote
 
 from crlf.files import _html
 from crlf.files._body import Disconnect, Receive, Send, send_file_chunks, watch_disconnect
@@ -51,7 +53,7 @@ from crlf.semantics.conditional import ETag
 
 __all__ = ["StaticFiles"]
 
-Scope = dict[str, Any]
+Scope = MutableMapping[str, Any]
 
 ALLOW = b"GET, HEAD, OPTIONS"
 # Default sizes, with precedents.
@@ -169,9 +171,7 @@ class StaticFiles:
             else:
                 await respond_page(send, 405, [(b"allow", ALLOW)], head=False)
             return
-        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
-        if b"?" in raw_path:
-            raw_path = raw_path.split(b"?", 1)[0]
+        raw_path = _route_path(scope)
         request = request_headers(scope)
         self._load_redirects(strict=False)
         # The fast path: the same path and negotiation fields, and the deciding directory
@@ -198,7 +198,9 @@ class StaticFiles:
         elif found is None:
             await self._not_found(request, send, head)
         elif isinstance(found, Moved):
-            await respond_redirect(send, found.status, found.location, head)
+            # Mounted under a prefix (Starlette's Mount, a proxy's root_path): keep it.
+            prefix = quote(scope.get("root_path", ""), safe="/")
+            await respond_redirect(send, found.status, prefix + found.location, head)
         else:
             await self._send_listing(send, found, head)
 
@@ -511,6 +513,27 @@ class StaticFiles:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+def _route_path(scope: Scope) -> bytes:
+    """The raw path to resolve: no query, no mount prefix.
+
+    ``raw_path`` is preferred, since only the raw bytes tell ``/a%2Fb`` from ``/a/b``. A
+    server that gives none gets ``path`` percent-encoded again, so that a literal ``%`` in a
+    file name is not decoded twice. When the app is mounted (``root_path``, as Starlette's
+    ``Mount`` sets it), the prefix is cut off when the path starts with it.
+    """
+    raw: bytes | None = scope.get("raw_path")
+    if raw is None:
+        raw = quote(scope["path"], safe="/").encode("ascii")
+    elif b"?" in raw:
+        raw = raw.split(b"?", 1)[0]
+    root_path: str = scope.get("root_path", "")
+    if root_path:
+        prefix = quote(root_path, safe="/").encode("ascii")
+        if raw.startswith(prefix) and raw[len(prefix) : len(prefix) + 1] in (b"", b"/"):
+            raw = raw[len(prefix) :] or b"/"
+    return raw
 
 
 def _read_all(fd: int, size: int) -> bytes:

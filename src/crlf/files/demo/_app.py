@@ -27,7 +27,7 @@ import json
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SITE", "DemoApp"]
 
-Scope = dict[str, Any]
+Scope = MutableMapping[str, Any]
 
 SITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "site")
 
