@@ -35,7 +35,7 @@ __all__ = [
 def _first_bad_line(block: bytes) -> str:
     """Explain why a header block failed validation (error path only, so it may be slow)."""
     for line in block.split(b"\r\n")[1:]:
-        if not line:
+        if not line:  # pragma: no cover - empty pieces only follow the last (valid) line
             continue
         if line[:1] in (b" ", b"\t"):
             return "obsolete line folding is not allowed (RFC 9112 §5.2)"

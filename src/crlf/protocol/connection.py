@@ -465,7 +465,7 @@ class Connection:
     def _read_response(self) -> Event | Sentinel:
         head = self._find_head()
         if head is None:
-            if self._eof and not self._buf:
+            if self._eof and not self._buf:  # pragma: no cover - _find_head raised at EOF
                 raise RemoteProtocolError("server closed the connection without sending a response")
             return NEED_DATA
         limits = self._limits
@@ -774,7 +774,7 @@ def _check_target(method: bytes, target: bytes, is_connect: bool) -> None:
         if AUTHORITY_FORM_RE.fullmatch(target) is None:
             raise RemoteProtocolError("CONNECT needs an authority-form target (host:port)")
         return
-    if first == 0x2F:  # "/": origin-form, §3.2.1
+    if first == 0x2F:  # pragma: no cover - "/": origin-form (§3.2.1); the caller skips it
         return
     if target == b"*":
         # §3.2.4: asterisk-form is only for a server-wide OPTIONS.
