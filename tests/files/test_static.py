@@ -623,3 +623,19 @@ def test_mounted_in_starlette(tmp_path: Path) -> None:
         assert (
             c.get("/static/", headers={"accept-language": "fr"}).headers["content-language"] == "fr"
         )
+
+
+def test_without_the_cache(tmp_path: Path) -> None:
+    from crlf.files import StaticFiles
+
+    root, _ = make_site(tmp_path)
+    app = StaticFiles(root, cache_max_bytes=0)
+    with serve_app(app) as url, httpx.Client(base_url=url, headers=IDENTITY) as c:
+        for path in ("/hello.txt", "/big.bin", "/"):
+            r = c.get(path)
+            assert r.status_code == 200
+        assert (
+            c.get("/hello.txt", headers={"range": "bytes=1-3"}).content
+            == (root / "hello.txt").read_bytes()[1:4]
+        )
+    assert len(app.cache) == 0

@@ -268,10 +268,9 @@ class StaticFiles:
                     os.close(fd)
                     await self._not_found(request, send, head)
                     return
-                if st.st_size <= self.cache.max_entry_bytes or (
-                    selected.may_gzip and st.st_size <= CACHE_ENTRY_MAX_BYTES
-                ):
-                    # Small (or to be compressed): read whole, through the descriptor we fstat'ed.
+                if st.st_size <= CACHE_ENTRY_MAX_BYTES:
+                    # Small: read whole, through the descriptor we fstat'ed, and keep it when
+                    # the cache takes it (its own size limits apply in put()).
                     data = _read_all(fd, st.st_size)
                     os.close(fd)
                     fd = None
