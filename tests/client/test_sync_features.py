@@ -354,7 +354,7 @@ def test_connect_tunnel_through_proxy(scripted: Callable[[Handler], ScriptedServ
         def tunnel(peer: Peer) -> None:
             head = peer.read_head()
             assert head is not None
-            method, target, _, _ = head
+            method, _target, _, _ = head
             assert method == "CONNECT"
             upstream = socket.create_connection(("127.0.0.1", origin_port))
             peer.send(b"HTTP/1.1 200 Connection established\r\n\r\n")

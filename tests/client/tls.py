@@ -10,10 +10,13 @@ import ssl
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def make_cert(directory: Path, name: str = "server") -> tuple[Path, Path]:
