@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
 import socket
+import subprocess
 from typing import TYPE_CHECKING
 
 import httpx
@@ -222,3 +224,24 @@ def test_session_page_shows_the_keep_alive_header_the_server_sends() -> None:
     assert r.headers["keep-alive"] == "timeout=15, max=97"
     assert "<code>Keep-Alive: timeout=15, max=97</code>" in r.text
     assert "carried <strong>3</strong>" in r.text
+
+
+@pytest.mark.interop
+def test_the_seed_replayed_with_curl_on_one_connection(demo: str) -> None:
+    """curl sends the seed's requests in order over one kept-alive connection."""
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.skip("curl is not installed (scripts/setup-test.sh installs it)")
+    argv = [curl, "-s", "-i", "-H", "Accept-Language: fr", demo + "/"]
+    argv += ["--next", "-s", "-i", "--data", SEED_FORM.decode(), demo + "/contact_form.php"]
+    argv += ["--next", "-s", "-i", demo + "/moved"]
+    argv += ["--next", "-s", "-i", demo + "/no-such-page"]
+    argv += ["--next", "-s", "-o", "/dev/null", "-w", "%{num_connects}", demo + "/session"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True).stdout
+    statuses = re.findall(r"^HTTP/1\.1 (\d{3}) ", out, re.M)
+    assert statuses == ["200", "200", "301", "404"]
+    assert re.search(r"(?im)^content-language: fr\r?$", out)
+    assert "<td>Juan Garcia</td>" in out
+    assert re.search(r"(?im)^location: /\r?$", out)
+    assert "Página no encontrada" not in out  # no Accept-Language on that one: English
+    assert out.endswith("0")  # the last request opened no new connection
