@@ -106,8 +106,13 @@ class AsyncConnection(asyncio.Protocol):
             self._fail(exc)
 
     def eof_received(self) -> bool:
-        self.proto.receive_eof()
         self.dead = True
+        if self._waiter is not None and self.served and not self._got_bytes:
+            # A reused connection closed before any byte of this response: the keep-alive
+            # race (RFC 9112 §9.3.1), retried by the client for idempotent requests.
+            self._fail(StaleConnection("the server closed the idle connection"))
+            return False
+        self.proto.receive_eof()
         if self._waiter is not None or self._stream:
             try:
                 self._process()
