@@ -6,6 +6,8 @@ import os
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crlf.files._paths import CleanPath, inside, locate, split_path
 
@@ -141,3 +143,42 @@ def test_locate_refuses_lexical_escape(tree: tuple[str, str]) -> None:
     root, _ = tree
     assert locate(root, ("..", "outside", "secret.txt")) is None
     assert locate(root, ("/etc", "passwd")) is None
+
+
+_ALPHABET = st.sampled_from(
+    [
+        b"/",
+        b".",
+        b"%",
+        b"2",
+        b"e",
+        b"E",
+        b"f",
+        b"F",
+        b"5",
+        b"c",
+        b"\\",
+        b"\x00",
+        b"a",
+        b"%2e",
+        b"%2f",
+        b"%00",
+        b"..",
+        b"%c0%ae",
+    ]
+)
+
+
+@given(st.lists(_ALPHABET, max_size=40).map(b"".join), st.booleans())
+@settings(max_examples=1000, deadline=None)
+def test_split_path_invariants(raw: bytes, dotfiles: bool) -> None:
+    """For any path: refused, or segments that cannot climb, separate or terminate."""
+    result = split_path(b"/" + raw, allow_dotfiles=dotfiles)
+    if result is None:
+        return
+    for segment in result.segments:
+        assert segment not in ("", ".", "..")
+        assert not any(c in segment for c in "/\\\x00")
+        assert dotfiles or not segment.startswith(".")
+    joined = os.path.normpath(os.path.join("/srv/root", *result.segments))
+    assert inside("/srv/root", joined)
