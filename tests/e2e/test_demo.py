@@ -245,3 +245,46 @@ def test_the_seed_replayed_with_curl_on_one_connection(demo: str) -> None:
     assert re.search(r"(?im)^location: /\r?$", out)
     assert "Página no encontrada" not in out  # no Accept-Language on that one: English
     assert out.endswith("0")  # the last request opened no new connection
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "allow"),
+    [
+        ("HEAD", "/session", 200, None),
+        ("POST", "/session", 405, "GET, HEAD"),
+        ("HEAD", "/api/poll", 200, None),
+        ("PUT", "/contact_form.php", 405, "GET, HEAD, POST"),
+        ("HEAD", "/contact_form.php", 303, None),
+        ("DELETE", "/", 405, "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_demo_routes_and_methods(
+    client: httpx.Client, method: str, path: str, status: int, allow: str | None
+) -> None:
+    r = client.request(method, path)
+    assert r.status_code == status
+    if allow is not None:
+        assert r.headers["allow"] == allow
+    if method == "HEAD":
+        assert r.content == b""
+
+
+def test_form_body_too_large(client: httpx.Client) -> None:
+    body = b"name=" + b"x" * (1024 * 1024 + 1)
+    r = client.post(
+        "/contact_form.php",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 413
+
+
+def test_unknown_websocket_path_is_refused(demo: str) -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    with (
+        pytest.raises(InvalidStatus),
+        connect(demo.replace("http://", "ws://") + "/ws/nothing", open_timeout=10),
+    ):
+        pass
