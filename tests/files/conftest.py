@@ -74,6 +74,9 @@ def make_site(tmp: Path) -> tuple[Path, Path]:
     (root / "link-out.txt").symlink_to(outside / "secret.txt")
     (root / "dir-out").symlink_to(outside)
     (root / "link-in.txt").symlink_to(root / "hello.txt")
+    (root / "loop").symlink_to(root / "loop")  # ELOOP on every stat
+    (root / "loop-a").symlink_to(root / "loop-b")
+    (root / "loop-b").symlink_to(root / "loop-a")
     return root, outside
 
 

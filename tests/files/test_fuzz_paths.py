@@ -126,6 +126,7 @@ def build_site(tmp: Path) -> tuple[Path, dict[bytes, None]]:
     (root / "link-out.txt").symlink_to(outside / "secret.txt")
     (root / "dir-out").symlink_to(outside)
     (root / "sub" / "up").symlink_to(tmp)
+    (root / "loop").symlink_to(root / "loop")
     for path in [*files, root / "_redirects"]:
         os.utime(path, (OLD, OLD))
     return root, dict.fromkeys(files.values())

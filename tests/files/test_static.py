@@ -466,6 +466,11 @@ def test_plain_404_without_a_custom_page(tmp_path: Path) -> None:
         b"/hello.txt%00.png",
         b"/../root-other/secret.txt",
         b"//outside/secret.txt",
+        b"/loop",
+        b"/loop/x",
+        b"/loop-a",
+        b"/loop-b/",
+        b"/" + b"n" * 300,  # a name too long for the file system
     ],
 )
 def test_nothing_outside_the_root(site: Site, target: bytes) -> None:

@@ -265,9 +265,7 @@ class StaticFiles:
                 fd = os.open(selected.path, _O_FLAGS)
                 st = os.fstat(fd)
                 if not stat.S_ISREG(st.st_mode):
-                    os.close(fd)
-                    await self._not_found(request, send, head)
-                    return
+                    raise IsADirectoryError(selected.path)  # a directory or device by now
                 if st.st_size <= CACHE_ENTRY_MAX_BYTES:
                     # Small: read whole, through the descriptor we fstat'ed, and keep it when
                     # the cache takes it (its own size limits apply in put()).
@@ -277,11 +275,13 @@ class StaticFiles:
                     entry = CachedFile(stat_key(st), data)
                     if not is_racy(st):
                         self.cache.put(selected.path, entry)
-        except FileNotFoundError:
-            await self._not_found(request, send, head)
-            return
-        except PermissionError:
-            await respond_page(send, 403, [], head)
+        except OSError as exc:  # gone since the lookup, a link loop, not a regular file...
+            if fd is not None:
+                os.close(fd)
+            if isinstance(exc, PermissionError):
+                await respond_page(send, 403, [], head)
+            else:
+                await self._not_found(request, send, head)
             return
         try:
             await self._send_representation(

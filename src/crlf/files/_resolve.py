@@ -181,7 +181,9 @@ class Resolver:
             if not stat.S_ISDIR(parent_st.st_mode):
                 return None
             names = self.visible(parent, parent_st)
-        except (FileNotFoundError, NotADirectoryError):
+        except PermissionError:
+            raise
+        except OSError:  # absent, a symbolic link loop (ELOOP), a name too long...
             return None
         directory, directory_st = parent, parent_st
         if name and name in names:
@@ -190,7 +192,9 @@ class Resolver:
                 return None
             try:
                 st = os.stat(real)
-            except (FileNotFoundError, NotADirectoryError):
+            except PermissionError:
+                raise
+            except OSError:
                 return None
             if stat.S_ISDIR(st.st_mode):
                 if not clean.trailing_slash:
