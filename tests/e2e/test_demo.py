@@ -157,8 +157,9 @@ def test_custom_404(client: httpx.Client, accept_language: str | None, text: str
     assert r.headers["content-type"] == "text/html; charset=utf-8"
 
 
-def test_session_page_shows_this_connections_requests(demo: str) -> None:
-    with httpx.Client(base_url=demo, timeout=10) as c:
+def test_session_page_shows_this_connections_requests() -> None:
+    # A fresh app: its record of connections starts empty (a reused client port cannot mix in).
+    with serve_app(DemoApp()) as demo, httpx.Client(base_url=demo, timeout=10) as c:
         c.get("/", headers={"accept-language": "fr"})
         c.get("/style.css")
         r = c.get("/session", headers={"x-demo": "third"})
@@ -173,10 +174,13 @@ def test_session_page_shows_this_connections_requests(demo: str) -> None:
     assert r.headers["cache-control"] == "no-store"
 
 
-def test_a_new_connection_starts_a_new_session(demo: str) -> None:
-    with httpx.Client(base_url=demo, timeout=10) as c:
-        r = c.get("/session")
-    assert "carried <strong>1</strong>" in r.text
+def test_a_new_connection_starts_a_new_session() -> None:
+    with serve_app(DemoApp()) as demo:
+        with httpx.Client(base_url=demo, timeout=10) as c:
+            c.get("/")
+            assert "carried <strong>2</strong>" in c.get("/session").text
+        with httpx.Client(base_url=demo, timeout=10) as c:
+            assert "carried <strong>1</strong>" in c.get("/session").text
 
 
 def test_polling_endpoint(client: httpx.Client) -> None:
