@@ -240,7 +240,7 @@ def test_decompression_across_frames() -> None:
 def test_decompression_bomb_is_stopped() -> None:
     server, client = pair()
     bomb = client.compress(bytes(10_000_000))
-    assert len(bomb) < 20_000
+    assert len(bomb) < 50_000  # 10 MB of zeros in ~44 KB at level 1
     server.start_message()
     with pytest.raises(RemoteProtocolError) as info:
         server.decompress(bomb, 1_000_000, final=True)
