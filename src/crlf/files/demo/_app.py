@@ -49,6 +49,8 @@ MAX_FORM_BYTES = 1024 * 1024
 # Connections remembered for the session page, and request heads kept per connection.
 MAX_CONNECTIONS = 1024
 MAX_HEADS = 20
+# uvicorn's and crlf's default keep-alive timeout, when the app is not told the server's.
+DEFAULT_IDLE = 5.0
 FEED_INTERVAL = 1.0  # seconds between two WebSocket feed messages
 
 
@@ -73,7 +75,13 @@ class DemoApp:
         """
         self.static = StaticFiles(site or SITE, default_language="en", gzip_min_size=gzip_min_size)
         self.keep_alive = keep_alive
-        self._connections: OrderedDict[tuple[str, int], list[list[tuple[str, str]]]] = OrderedDict()
+        # Per client address: (when its last request came, its request heads). A connection idle
+        # longer than the server's keep-alive timeout is closed, so a later request from the same
+        # address and port is a new connection that happens to reuse the port.
+        self._connections: OrderedDict[
+            tuple[str, int], tuple[float, list[list[tuple[str, str]]]]
+        ] = OrderedDict()
+        self._idle_limit = keep_alive[0] if keep_alive is not None else DEFAULT_IDLE
         self._poll_count = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -107,10 +115,13 @@ class DemoApp:
         if not client:
             return
         key = (str(client[0]), int(client[1]))
-        heads = self._connections.pop(key, [])
+        now = time.monotonic()
+        last, heads = self._connections.pop(key, (now, []))
+        if now - last > self._idle_limit:
+            heads = []
         heads.append(_head_lines(scope))
         del heads[:-MAX_HEADS]
-        self._connections[key] = heads
+        self._connections[key] = (now, heads)
         while len(self._connections) > MAX_CONNECTIONS:
             self._connections.popitem(last=False)
 
@@ -123,7 +134,8 @@ class DemoApp:
         if from_server is not None:
             heads, count, keep_alive = from_server
         else:
-            heads = self._connections.get((str(client[0]), int(client[1])), [_head_lines(scope)])
+            record = self._connections.get((str(client[0]), int(client[1])))
+            heads = record[1] if record is not None else [_head_lines(scope)]
             count, keep_alive = len(heads), self._keep_alive_value(len(heads))
         body = _pages.session_page(
             heads,
