@@ -477,18 +477,24 @@ def test_mutated_responses(case: tuple[bytes, Message], data: st.DataObject, eof
 @given(
     extra=st.lists(st.tuples(names, values), min_size=0, max_size=40),
     pad=st.integers(0, 300),
+    path=st.integers(0, 100),
     data=st.data(),
 )
 def test_heads_over_the_limit_are_refused(
-    extra: list[tuple[bytes, bytes]], pad: int, data: st.DataObject
+    extra: list[tuple[bytes, bytes]], pad: int, path: int, data: st.DataObject
 ) -> None:
-    """A head is read if and only if it fits the limits, however it is split."""
+    """A head is read if and only if it fits the limits, however it is split: 414 for a long
+    request line, 431 for too many bytes or fields."""
     headers = [(b"Host", b"a"), *extra, (b"X-Pad", b"p" * pad)]
-    wire = Connection(Role.CLIENT).send(Request(method=b"GET", target=b"/", headers=headers))
+    target = b"/" + b"t" * path
+    wire = Connection(Role.CLIENT).send(Request(method=b"GET", target=target, headers=headers))
     error = drive(Role.SERVER, data.draw(split(wire)), eof=False)
-    fits = len(wire) <= FUZZ_LIMITS.max_head_bytes and len(headers) <= FUZZ_LIMITS.max_header_count
-    if fits:
-        assert error is None
-    else:
+    line = len(b"GET  HTTP/1.1") + len(target)
+    if line > FUZZ_LIMITS.max_start_line:
+        assert error is not None
+        assert error.status_hint == 414
+    elif len(wire) > FUZZ_LIMITS.max_head_bytes or len(headers) > FUZZ_LIMITS.max_header_count:
         assert error is not None
         assert error.status_hint == 431
+    else:
+        assert error is None
