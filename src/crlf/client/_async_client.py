@@ -11,7 +11,6 @@ from ..errors import ConnectError, ConnectTimeout, ReadError
 from ._async_pool import AsyncConnection, AsyncPool, async_connect_tunnel
 from ._base import IDEMPOTENT, UNSET, BaseClient, Prepared
 from ._client import tunnel_authority
-from ._pool import PoolKey, pool_key
 from ._sync_pool import StaleConnection
 from ._tls import make_ssl_context
 
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from ._models import Response
+    from ._pool import PoolKey
 
 __all__ = ["AsyncClient"]
 
@@ -92,7 +92,7 @@ class AsyncClient(BaseClient):
 
     async def _send_single(self, prep: Prepared, stream: bool) -> Response:
         pool = self._pool
-        key = pool_key(prep.url, prep.proxy)
+        key = prep.key
         conn = pool.take_idle(key)
         if conn is None:
             conn = await pool.acquire(key, prep)
@@ -145,7 +145,11 @@ class AsyncClient(BaseClient):
     ) -> Response:
         """Send a request and read the whole response (see :meth:`Client.request`)."""
         follow = self.follow_redirects if follow_redirects is UNSET else follow_redirects
-        return await self._send(self._prepare(method, url, **kwargs), False, follow)
+        if not kwargs and type(url) is str and not self.cookies and not self.params:
+            prep = self._prepare_plain(method, url)
+        else:
+            prep = self._prepare(method, url, **kwargs)
+        return await self._send(prep, False, follow)
 
     @asynccontextmanager
     async def stream(
@@ -161,6 +165,8 @@ class AsyncClient(BaseClient):
 
     async def get(self, url: Any, **kwargs: Any) -> Response:
         """``GET url`` (RFC 9110 §9.3.1)."""
+        if not kwargs and type(url) is str and not self.cookies and not self.params:
+            return await self._send(self._prepare_plain("GET", url), False, self.follow_redirects)
         return await self.request("GET", url, **kwargs)
 
     async def head(self, url: Any, **kwargs: Any) -> Response:

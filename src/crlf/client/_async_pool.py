@@ -66,6 +66,7 @@ class AsyncConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.state = ConnState.NEW
         self.expires_at = 0.0
+        self.idle_limit = 5.0  # seconds it may stay IDLE: the pool's expiry or the server's
         self.requests_left: int | None = None
         self.served = 0
         self.counted = True
@@ -328,9 +329,7 @@ class AsyncConnection(asyncio.Protocol):
         if b"keep-alive" in headers:
             timeout, maximum = keep_alive_params(headers)
             if timeout is not None:
-                self.expires_at = min(
-                    self.expires_at, self.loop.time() + timeout - KEEPALIVE_MARGIN
-                )
+                self.idle_limit = min(self.idle_limit, timeout - KEEPALIVE_MARGIN)
         # Keep-Alive: max=N counts the requests the server still takes after this one (Apache).
         if maximum is not None:
             self.requests_left = maximum
@@ -400,6 +399,7 @@ class AsyncConnection(asyncio.Protocol):
             and proto.our_state is DONE
             and proto.their_state is DONE
             and (self.requests_left is None or self.requests_left > 0)
+            and not proto.trailing_data[0]  # stray bytes after the response: never reuse
         )
 
     def close(self) -> None:
@@ -506,7 +506,7 @@ class AsyncPool:
             raise
         conn.state = ConnState.ACTIVE
         conn.pool = self
-        conn.expires_at = loop.time() + self.limits.keepalive_expiry
+        conn.idle_limit = self.limits.keepalive_expiry
         self.connections_opened += 1
         return conn
 
@@ -529,9 +529,7 @@ class AsyncPool:
                 idle = self._idle[conn.key] = []
             if len(idle) < self.limits.max_keepalive:
                 conn.state = ConnState.IDLE
-                conn.expires_at = min(
-                    conn.expires_at, conn.loop.time() + self.limits.keepalive_expiry
-                )
+                conn.expires_at = conn.loop.time() + conn.idle_limit
                 idle.append(conn)
                 if self._waiters:
                     self._wake(conn.key)

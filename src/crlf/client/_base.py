@@ -28,6 +28,7 @@ from ._content import RequestBody, encode_body
 from ._cookies import CookieJar
 from ._decoders import ACCEPT_ENCODING
 from ._models import Request, Response
+from ._pool import pool_key
 from ._proxy import Proxy, ProxyConfig, proxies_from_env
 from ._urls import URL, QueryParams, parse_url
 
@@ -59,6 +60,12 @@ _CREDENTIAL_FIELDS = frozenset((b"authorization", b"cookie"))
 # Default threshold for Expect: 100-continue (curl uses 1 MiB since 7.69; RFC 9110 §10.1.1).
 EXPECT_CONTINUE_THRESHOLD = 1024 * 1024
 _URL_CACHE_SIZE = 512  # parsed URLs a client remembers
+_METHODS = {
+    m.decode(): m for m in (b"GET", b"HEAD", b"POST", b"PUT", b"PATCH", b"DELETE", b"OPTIONS")
+}
+
+
+_NO_HEADERS = Headers()  # placeholder until _build_headers runs; never sent
 
 
 class _Unset:
@@ -104,6 +111,7 @@ class Prepared:
         "expect_continue",
         "headers",
         "http_version",
+        "key",
         "method",
         "proxy",
         "timeout",
@@ -132,6 +140,7 @@ class Prepared:
         self.expect_continue = False
         self.cache_entry: CacheEntry | None = None
         self.user_headers = user_headers
+        self.key = pool_key(url, proxy)
 
     @property
     def idempotent(self) -> bool:
@@ -250,6 +259,9 @@ class BaseClient:
         self._default_names = {n.lower() for n, _ in self._default_headers}
         self._url_cache: dict[str, URL] = {}
         self._plain_headers: dict[tuple[bytes, bool], Headers] = {}
+        # url string -> (URL, proxy, Headers) of a request with no arguments, valid while the
+        # cookie jar is empty and the client has no params (both change the request).
+        self._plain_cache: dict[str, tuple[URL, Proxy | None, Headers]] = {}
 
     # ------------------------------------------------------------- preparing --
 
@@ -267,6 +279,19 @@ class BaseClient:
             self._url_cache.clear()
         self._url_cache[url] = parsed
         return parsed
+
+    def _prepare_plain(self, method: str, url: str) -> Prepared:
+        """``_prepare`` for a call with no arguments and an empty cookie jar (the hot path)."""
+        hit = self._plain_cache.get(url)
+        if hit is None:
+            prep = self._prepare(method, url)
+            if len(self._plain_cache) >= _URL_CACHE_SIZE:
+                self._plain_cache.clear()
+            self._plain_cache[url] = (prep.url, prep.proxy, prep.headers)
+            return prep
+        u, proxy, headers = hit
+        m = _METHODS.get(method) or method.upper().encode("ascii")
+        return Prepared(m, u, headers, None, self.timeout, proxy, self.http_version, None)
 
     def _prepare(
         self,
@@ -300,7 +325,7 @@ class BaseClient:
             user.append((b"Authorization", b"Basic " + token))  # RFC 7617
         if cookies:
             user.append((b"Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()))
-        prep = Prepared(m, u, Headers(), body, tmo, proxy, self.http_version, user)
+        prep = Prepared(m, u, _NO_HEADERS, body, tmo, proxy, self.http_version, user)
         self._build_headers(prep)
         return prep
 
@@ -459,7 +484,7 @@ class BaseClient:
             user = [h for h in user if h[0].lower() not in _CREDENTIAL_FIELDS]
         proxy = self.proxies.for_url(new_url) if self.proxies else None
         nxt = Prepared(
-            method, new_url, Headers(), body, prep.timeout, proxy, prep.http_version, user
+            method, new_url, _NO_HEADERS, body, prep.timeout, proxy, prep.http_version, user
         )
         self._build_headers(nxt)
         return nxt

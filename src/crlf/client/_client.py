@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConnectError, ConnectTimeout, ReadError
 from ._base import IDEMPOTENT, UNSET, BaseClient, Prepared
-from ._pool import PoolKey, pool_key
 from ._sync_pool import StaleConnection, SyncConnection, SyncPool, connect_tunnel, open_socket
 from ._tls import make_ssl_context
 
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from ._models import Response
+    from ._pool import PoolKey
 
 __all__ = ["Client"]
 
@@ -85,7 +85,7 @@ class Client(BaseClient):
     # --------------------------------------------------------------- sending --
 
     def _send_single(self, prep: Prepared, stream: bool) -> Response:
-        key = pool_key(prep.url, prep.proxy)
+        key = prep.key
         pool = self._pool
         conn = pool.acquire(key, prep, prep.method not in IDEMPOTENT)
         trace = self.trace
@@ -169,7 +169,11 @@ class Client(BaseClient):
             crlf.errors.TooManyRedirects: more than ``max_redirects``.
         """
         follow = self.follow_redirects if follow_redirects is UNSET else follow_redirects
-        return self._send(self._prepare(method, url, **kwargs), False, follow)
+        if not kwargs and type(url) is str and not self.cookies and not self.params:
+            prep = self._prepare_plain(method, url)
+        else:
+            prep = self._prepare(method, url, **kwargs)
+        return self._send(prep, False, follow)
 
     @contextmanager
     def stream(
@@ -189,6 +193,8 @@ class Client(BaseClient):
 
     def get(self, url: Any, **kwargs: Any) -> Response:
         """``GET url`` (RFC 9110 §9.3.1)."""
+        if not kwargs and type(url) is str and not self.cookies and not self.params:
+            return self._send(self._prepare_plain("GET", url), False, self.follow_redirects)
         return self.request("GET", url, **kwargs)
 
     def head(self, url: Any, **kwargs: Any) -> Response:

@@ -98,6 +98,7 @@ class SyncConnection:
         "_snd",
         "counted",
         "expires_at",
+        "idle_limit",
         "key",
         "pool",
         "proto",
@@ -115,6 +116,7 @@ class SyncConnection:
         self.proto = Connection(Role.CLIENT)
         self.state = ConnState.NEW
         self.expires_at = 0.0
+        self.idle_limit = 5.0  # seconds it may stay IDLE: the pool's expiry or the server's
         self.requests_left: int | None = None
         self.served = 0
         self.pool: SyncPool | None = None
@@ -264,6 +266,10 @@ class SyncConnection:
     ) -> Response:
         """Read the response head (skipping 1xx) and, unless ``stream``, the whole body."""
         event = early
+        if event is None and trace is None:
+            # The buffer is empty after a request (release() never pools a connection holding
+            # stray bytes): read first instead of asking the parser for a NEED_DATA.
+            self._recv(False)
         while event is None:
             event = self._next_event(False, trace)
             if type(event) is InformationalResponse:
@@ -273,12 +279,12 @@ class SyncConnection:
         self.served += 1
         headers = event.headers
         maximum = None
-        if b"keep-alive" in headers:
-            timeout, maximum = keep_alive_params(headers)
-            if timeout is not None:
-                self.expires_at = min(
-                    self.expires_at, time.monotonic() + timeout - KEEPALIVE_MARGIN
-                )
+        for name, _ in headers.items():
+            if name == b"keep-alive":
+                timeout, maximum = keep_alive_params(headers)
+                if timeout is not None:
+                    self.idle_limit = min(self.idle_limit, timeout - KEEPALIVE_MARGIN)
+                break
         # Keep-Alive: max=N counts the requests the server still takes after this one (Apache).
         if maximum is not None:
             self.requests_left = maximum
@@ -314,7 +320,7 @@ class SyncConnection:
         return Response(
             event.status_code,
             headers,
-            bytes(body),
+            body if type(body) is bytes else bytes(body),
             reason=event.reason,
             http_version=event.http_version,
             url=prep.url,
@@ -367,7 +373,9 @@ class SyncPool:
         self._idle: dict[PoolKey, list[SyncConnection]] = {}
         self._per_key: dict[PoolKey, int] = {}
         self._total = 0
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._waiting = 0  # threads in _cond.wait(): release() only notifies when there are some
         self._closed = False
         self.connections_opened = 0  # statistics, for tests and `crlf get -v`
 
@@ -397,7 +405,7 @@ class SyncPool:
         Raises:
             PoolTimeout: no room within ``prep.timeout.pool``.
         """
-        with self._cond:
+        with self._lock:
             idle = self._idle.get(key)
             now = time.monotonic()
             while idle:
@@ -416,7 +424,11 @@ class SyncPool:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise PoolTimeout("no connection became free within the pool timeout")
-                self._cond.wait(remaining)
+                self._waiting += 1
+                try:
+                    self._cond.wait(remaining)
+                finally:
+                    self._waiting -= 1
                 idle = self._idle.get(key)
                 if idle:
                     conn = idle.pop()
@@ -427,13 +439,14 @@ class SyncPool:
         try:
             conn = self._connect(prep, key)
         except BaseException:
-            with self._cond:
+            with self._lock:
                 self._forget(key)
-                self._cond.notify()
+                if self._waiting:
+                    self._cond.notify()
             raise
         conn.state = ConnState.ACTIVE
         conn.pool = self
-        conn.expires_at = time.monotonic() + self.limits.keepalive_expiry
+        conn.idle_limit = self.limits.keepalive_expiry
         self.connections_opened += 1
         return conn
 
@@ -442,17 +455,25 @@ class SyncPool:
         if conn.state is ConnState.CLOSED:
             self.discard(conn)
             return
-        if conn.reusable() and not self._closed:
-            conn.proto.start_next_cycle()
-            conn.expires_at = min(conn.expires_at, time.monotonic() + self.limits.keepalive_expiry)
-            with self._cond:
+        proto = conn.proto
+        if (
+            proto.our_state is DONE
+            and proto.their_state is DONE
+            and (conn.requests_left is None or conn.requests_left > 0)
+            and not self._closed
+            and not proto.trailing_data[0]  # stray bytes after the response: never reuse
+        ):
+            proto.start_next_cycle()
+            with self._lock:
                 idle = self._idle.get(conn.key)
                 if idle is None:
                     idle = self._idle[conn.key] = []
                 if len(idle) < self.limits.max_keepalive:
                     conn.state = ConnState.IDLE
+                    conn.expires_at = time.monotonic() + conn.idle_limit
                     idle.append(conn)
-                    self._cond.notify()
+                    if self._waiting:
+                        self._cond.notify()
                     return
         conn.close()
         self.discard(conn)
@@ -461,15 +482,16 @@ class SyncPool:
         """Forget a connection that is being (or was) closed."""
         if conn.state is not ConnState.CLOSED:
             conn.close()
-        with self._cond:
+        with self._lock:
             if conn.counted:
                 conn.counted = False
                 self._forget(conn.key)
-            self._cond.notify()
+            if self._waiting:
+                self._cond.notify()
 
     def close(self) -> None:
         """Close every idle connection; active ones close when their exchange ends."""
-        with self._cond:
+        with self._lock:
             self._closed = True
             for key, idle in self._idle.items():
                 for conn in idle:
