@@ -119,7 +119,7 @@ async def run_client_cases(base: str) -> None:
     """The Autobahn client protocol: echo every message of every case, then update the report."""
     ws = await connect(f"{base}/getCaseCount")
     count = int(await ws.recv())
-    await ws.close()
+    await ws.wait_closed()
     for case in range(1, count + 1):
         ws = await connect(f"{base}/runCase?case={case}&agent=crlf")
         try:
@@ -129,7 +129,7 @@ async def run_client_cases(base: str) -> None:
             pass
         await ws.close()
     ws = await connect(f"{base}/updateReports?agent=crlf")
-    await ws.close()
+    await ws.wait_closed()  # the reports are written before the server ends this connection
 
 
 def test_client_core_cases(tmp_path: Path) -> None:
@@ -137,15 +137,22 @@ def test_client_core_cases(tmp_path: Path) -> None:
     includes = [arg for case in CORE for arg in ("-i", case)]
     proc = subprocess.Popen(
         [str(KOSOKU), "-m", "fuzzingserver", f"127.0.0.1:{port}", *includes, "-o", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
+    assert proc.stdout is not None
     try:
-        wait_listening(port, proc)
+        assert "listening" in proc.stdout.readline()
         asyncio.run(run_client_cases(f"ws://127.0.0.1:{port}"))
+        # kosoku says so once index.json is written (after the updateReports connection).
+        for line in proc.stdout:
+            if line.startswith("wrote reports"):
+                break
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+        proc.stdout.close()
     index = json.loads((tmp_path / "index.json").read_text())
     cases = index["crlf"]
     bad = {

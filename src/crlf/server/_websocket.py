@@ -144,7 +144,7 @@ class WebSocketSession(asyncio.Protocol):
         self.conn: WSConnection | None = None
         self.status = _CONNECTING
         self.connect_sent = False
-        self.queue: deque[dict[str, Any]] = deque()
+        self.queue: deque[tuple[dict[str, Any], int]] = deque()  # (message, its size)
         self.queued_bytes = 0
         self.waiter: asyncio.Future[None] | None = None
         self.drain_waiter: asyncio.Future[None] | None = None
@@ -211,8 +211,8 @@ class WebSocketSession(asyncio.Protocol):
         while True:
             queue = self.queue
             if queue:
-                message = queue.popleft()
-                self.queued_bytes -= _size(message)
+                message, size = queue.popleft()
+                self.queued_bytes -= size
                 if self.read_paused and self.queued_bytes < _READ_HIGH_WATER // 2:
                     self.read_paused = False
                     if not self.lost:
@@ -253,7 +253,7 @@ class WebSocketSession(asyncio.Protocol):
                 waiter.set_result(None)
 
     def _queue(self, message: dict[str, Any], size: int) -> None:
-        self.queue.append(message)
+        self.queue.append((message, size))
         self.queued_bytes += size
         if self.queued_bytes > _READ_HIGH_WATER and not self.read_paused and not self.lost:
             self.read_paused = True
@@ -265,7 +265,7 @@ class WebSocketSession(asyncio.Protocol):
             return
         self.disconnected = True
         self.status = _CLOSED
-        self.queue.append({"type": "websocket.disconnect", "code": code, "reason": reason})
+        self.queue.append(({"type": "websocket.disconnect", "code": code, "reason": reason}, 0))
         self._wake()
 
     # -- ASGI send -------------------------------------------------------------------------------
@@ -553,8 +553,3 @@ class WebSocketSession(asyncio.Protocol):
     def _pong_timeout(self) -> None:
         self.pong_handle = None
         self.fail(1011)  # websockets/uvicorn close 1011 "keepalive ping timeout"
-
-
-def _size(message: dict[str, Any]) -> int:
-    data = message.get("text") or message.get("bytes") or b""
-    return len(data)

@@ -315,23 +315,24 @@ class WSConnection:
     def _send_data(self, opcode: int, payload: bytes, fin: bool) -> bytes:
         if self.state is not ConnectionState.OPEN:
             raise LocalProtocolError(f"cannot send a message in state {self.state.name}")
-        rsv1 = False
-        if self._out_opcode:
-            if self._out_opcode != opcode:
-                raise LocalProtocolError("a fragmented message of the other type is in progress")
-            opcode = _CONTINUATION
-        elif fin:
+        if fin and not self._out_opcode:
+            # A whole message in one frame: the common case, kept short.
+            rsv1 = False
             codec = self._deflate
             if codec is not None and len(payload) >= codec.min_size:
                 # Only whole messages are compressed; fragmented ones go uncompressed, which
                 # RFC 7692 §6 allows message by message.
                 payload = codec.compress(payload)
                 rsv1 = True
-        if fin:
-            self._out_opcode = 0
-        elif not self._out_opcode:
-            self._out_opcode = opcode
-        return self._frame(opcode, payload, fin, rsv1)
+            elif not self._is_client and len(payload) < 126:
+                return bytes((0x80 | opcode, len(payload))) + payload
+            return self._frame(opcode, payload, True, rsv1)
+        if self._out_opcode:
+            if self._out_opcode != opcode:
+                raise LocalProtocolError("a fragmented message of the other type is in progress")
+            opcode = _CONTINUATION
+        self._out_opcode = 0 if fin else (self._out_opcode or opcode)
+        return self._frame(opcode, payload, fin, False)
 
     def send_text(self, data: str, *, fin: bool = True) -> bytes:
         """The bytes of a text message (or, with ``fin=False``, of one fragment of it)."""
