@@ -204,14 +204,14 @@ class Cycle:
             proto = self.proto
             if proto.write_paused and not self.disconnected:
                 return proto.drain()
-            return _READY
+            return proto.ready
         if kind == "http.response.start":
             if self.response != _NOT_STARTED:
                 return self._out_of_order(kind)
             self.response = _STARTED
             self.status = message["status"]
             self.headers = message.get("headers", ())
-            return _READY
+            return self.proto.ready
         if kind == "http.response.pathsend":
             if self.response != _STARTED:
                 return self._out_of_order(kind)

@@ -40,7 +40,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from crlf.errors import RemoteProtocolError
+from crlf.errors import LocalProtocolError, RemoteProtocolError
 from crlf.protocol import (
     NEED_DATA,
     PAUSED,
@@ -133,6 +133,7 @@ class HttpProtocol(asyncio.Protocol):
         "pending",
         "phase",
         "proxy_trusted",
+        "ready",
         "read_paused",
         "requests_left",
         "scheme",
@@ -173,6 +174,7 @@ class HttpProtocol(asyncio.Protocol):
         self.upgraded: Any = None
         self.pending: tuple[Request, dict[str, Any]] | None = None
         self.eager_task: EagerTask | None = None
+        self.ready = state.ready  # a done future: what send() returns when it need not wait
 
     # -- asyncio.Protocol callbacks --------------------------------------------------------------
 
@@ -602,18 +604,22 @@ class HttpProtocol(asyncio.Protocol):
         """Both messages are done: start the next exchange or close (RFC 9112 §9.3)."""
         conn = self.conn
         self.cycle = None
-        if (
-            self.closing
-            or self.eof
-            or self.state.shutting_down
-            or conn.our_state is not State.DONE
-            or conn.their_state is not State.DONE
-        ):
+        state = self.state
+        if self.closing or self.eof or state.shutting_down or not conn.keep_alive:
             self.close()
             return
-        conn.start_next_cycle()
+        try:
+            conn.start_next_cycle()  # both sides DONE, or it raises
+        except LocalProtocolError:
+            self.close()
+            return
         self.got_bytes = False
-        self.arm(_PH_IDLE, self.loop.time() + self.state.timeout_keep_alive)
+        # Keep-alive idle deadline; the timer is re-armed lazily (see arm()).
+        self.phase = _PH_IDLE
+        deadline = self.deadline = self.loop.time() + state.timeout_keep_alive
+        timer = self.timer
+        if timer is None or timer.when() > deadline:
+            self.arm(_PH_IDLE, deadline)
         if self.read_paused:
             self.read_paused = False
             self.transport.resume_reading()

@@ -83,6 +83,9 @@ class ServerState:
         self.connections: set[Any] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.on_idle: asyncio.Future[None] | None = None  # set by shutdown, done at 0 connections
+        # Awaiting a done future is the cheapest await there is (C, no frame): send() returns it.
+        self.ready: asyncio.Future[None] = loop.create_future()
+        self.ready.set_result(None)
         self.app_state: dict[str, Any] = {}
         self.root_path = config.root_path
         self.asgi_info = {"version": "3.0", "spec_version": "2.3"}
