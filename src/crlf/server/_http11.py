@@ -54,7 +54,7 @@ from crlf.protocol import (
 
 from ._asgi import _COMPLETE, _NOT_STARTED, _STARTED, Cycle
 from ._eager import EagerTask, adopt, step
-from ._logging import access_line
+from ._logging import log_access, trace_request, trace_response
 from ._proxy import _FORWARDING_FIELDS, resolve_forwarded
 from ._transport import error_response
 
@@ -133,8 +133,8 @@ class HttpProtocol(asyncio.Protocol):
         "pending",
         "phase",
         "proxy_trusted",
-        "ready",
         "read_paused",
+        "ready",
         "requests_left",
         "scheme",
         "server",
@@ -430,7 +430,7 @@ class HttpProtocol(asyncio.Protocol):
             cycle.request_headers = request.headers
             cycle.started_at = time.time()
         if state.trace:
-            self.trace_request(request)
+            trace_request(self, request)
         self.pending = (request, scope)
 
     def start_app(self) -> None:
@@ -561,13 +561,13 @@ class HttpProtocol(asyncio.Protocol):
                 # The protocol's fast path: head + body + end in one bytes object, one write.
                 out = conn.send_response(cycle.status, headers, body)
                 if self.state.trace:
-                    self.trace_response(out[: out.find(b"\r\n\r\n") + 2])
+                    trace_response(self, out[: out.find(b"\r\n\r\n") + 2])
                 self.write(out)
                 self.response_complete(cycle)
                 return
             head = conn.send_response(cycle.status, headers)
             if self.state.trace:
-                self.trace_response(head)
+                trace_response(self, head)
             if body:
                 self.write(head + b"".join(conn.send_chunks(Data(body))))
             else:
@@ -589,7 +589,7 @@ class HttpProtocol(asyncio.Protocol):
         if cycle.waiter is not None:
             cycle.wake()
         if state.access_log:
-            self.log_access(cycle)
+            log_access(self, cycle)
         if self.cycle is not cycle:
             return
         their_state = self.conn.their_state
@@ -766,43 +766,6 @@ class HttpProtocol(asyncio.Protocol):
         """The upgraded connection ended (called by the WebSocket handler)."""
         self.closed = True
         self.state.connection_closed(self)
-
-    # -- logging ------------------------------------------------------------------------------------
-
-    def log_access(self, cycle: Cycle) -> None:
-        """One combined-format access line for the finished exchange."""
-        headers = cycle.request_headers
-        now = time.time()
-        self.state.access_logger.info(
-            access_line(
-                cycle.client,
-                cycle.method,
-                cycle.target,
-                self.conn.their_http_version or b"1.1",
-                cycle.status,
-                cycle.sent,
-                headers.get(b"referer") if headers is not None else None,
-                headers.get(b"user-agent") if headers is not None else None,
-                cycle.started_at or now,
-                now - cycle.started_at if cycle.started_at else 0.0,
-            )
-        )
-
-    def trace_request(self, request: Request) -> None:
-        """``--trace``: the request head as it came, like the seed's examples."""
-        lines = [
-            b"%s %s HTTP/%s" % (request.method, request.target, request.http_version),
-            *(name + b": " + value for name, value in request.headers.raw_items()),
-        ]
-        peer = f"{self.client[0]}:{self.client[1]}" if self.client else "unix"
-        text = "\n".join(line.decode("latin-1") for line in lines)
-        self.state.trace_logger.info("--> %s\n%s\n", peer, text)
-
-    def trace_response(self, head: bytes) -> None:
-        """``--trace``: the response head exactly as written."""
-        peer = f"{self.client[0]}:{self.client[1]}" if self.client else "unix"
-        text = head.decode("latin-1").replace("\r\n", "\n").rstrip("\n")
-        self.state.trace_logger.info("<-- %s\n%s\n", peer, text)
 
 
 def _wants_websocket(headers: list[tuple[bytes, bytes]]) -> bool:

@@ -18,8 +18,16 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from typing import Any
 
-__all__ = ["access_line", "configure_logging", "escape"]
+__all__ = [
+    "access_line",
+    "configure_logging",
+    "escape",
+    "log_access",
+    "trace_request",
+    "trace_response",
+]
 
 
 def escape(value: bytes | None) -> str:
@@ -107,3 +115,44 @@ def configure_logging(level: int) -> None:
         trace.addHandler(handler)
         trace.propagate = False
         trace.setLevel(logging.DEBUG)
+
+
+# The driver's logging steps, kept out of the hot-path module (``self`` is the HttpProtocol).
+
+
+def log_access(self: Any, cycle: Any) -> None:
+    """One combined-format access line for the finished exchange."""
+    headers = cycle.request_headers
+    now = time.time()
+    self.state.access_logger.info(
+        access_line(
+            cycle.client,
+            cycle.method,
+            cycle.target,
+            self.conn.their_http_version or b"1.1",
+            cycle.status,
+            cycle.sent,
+            headers.get(b"referer") if headers is not None else None,
+            headers.get(b"user-agent") if headers is not None else None,
+            cycle.started_at or now,
+            now - cycle.started_at if cycle.started_at else 0.0,
+        )
+    )
+
+
+def trace_request(self: Any, request: Any) -> None:
+    """``--trace``: the request head as it came, like the seed's examples."""
+    lines = [
+        b"%s %s HTTP/%s" % (request.method, request.target, request.http_version),
+        *(name + b": " + value for name, value in request.headers.raw_items()),
+    ]
+    peer = f"{self.client[0]}:{self.client[1]}" if self.client else "unix"
+    text = "\n".join(line.decode("latin-1") for line in lines)
+    self.state.trace_logger.info("--> %s\n%s\n", peer, text)
+
+
+def trace_response(self: Any, head: bytes) -> None:
+    """``--trace``: the response head exactly as written."""
+    peer = f"{self.client[0]}:{self.client[1]}" if self.client else "unix"
+    text = head.decode("latin-1").replace("\r\n", "\n").rstrip("\n")
+    self.state.trace_logger.info("<-- %s\n%s\n", peer, text)

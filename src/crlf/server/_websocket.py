@@ -150,7 +150,8 @@ class WebSocketSession(asyncio.Protocol):
         self.drain_waiter: asyncio.Future[None] | None = None
         self.failure: int | None = None  # a protocol error's close code, waiting for the queue
         self.write_paused = False
-        self.read_paused = False
+        self.read_paused = False  # we asked the transport to stop reading (see _update_reading)
+        self.queue_full = False  # more than _READ_HIGH_WATER bytes wait for receive()
         self.disconnected = False  # websocket.disconnect is queued (or was delivered)
         self.lost = False  # the TCP connection is gone
         self.task: asyncio.Task[None] | None = None
@@ -213,10 +214,9 @@ class WebSocketSession(asyncio.Protocol):
             if queue:
                 message, size = queue.popleft()
                 self.queued_bytes -= size
-                if self.read_paused and self.queued_bytes < _READ_HIGH_WATER // 2:
-                    self.read_paused = False
-                    if not self.lost:
-                        self.transport.resume_reading()
+                if self.queue_full and self.queued_bytes < _READ_HIGH_WATER // 2:
+                    self.queue_full = False
+                    self._update_reading()
                 return message
             if self.failure is not None:
                 self._fail_now()  # the messages before a protocol error are all delivered
@@ -255,10 +255,22 @@ class WebSocketSession(asyncio.Protocol):
     def _queue(self, message: dict[str, Any], size: int) -> None:
         self.queue.append((message, size))
         self.queued_bytes += size
-        if self.queued_bytes > _READ_HIGH_WATER and not self.read_paused and not self.lost:
-            self.read_paused = True
-            self.transport.pause_reading()
+        if self.queued_bytes > _READ_HIGH_WATER and not self.queue_full:
+            self.queue_full = True
+            self._update_reading()
         self._wake()
+
+    def _update_reading(self) -> None:
+        # Read from the socket unless the application is behind (queue_full), the peer does not
+        # read what we write (write_paused: Pongs and echoes would pile up in our buffer), or a
+        # protocol error waits for the queue to drain (failure).
+        pause = self.queue_full or self.write_paused or self.failure is not None
+        if pause != self.read_paused and not self.lost and self.transport is not None:
+            self.read_paused = pause
+            if pause:
+                self.transport.pause_reading()
+            else:
+                self.transport.resume_reading()
 
     def _queue_disconnect(self, code: int, reason: str) -> None:
         if self.disconnected:
@@ -453,9 +465,7 @@ class WebSocketSession(asyncio.Protocol):
             if not self.queue:
                 self._fail_now()
                 return
-            if not self.read_paused:
-                self.read_paused = True
-                transport.pause_reading()
+            self._update_reading()
             self.close_handle = self.loop.call_later(DEFAULT_CLOSE_TIMEOUT, self._fail_now)
 
     def _fail_now(self) -> None:
@@ -472,9 +482,11 @@ class WebSocketSession(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self.write_paused = True
+        self._update_reading()
 
     def resume_writing(self) -> None:
         self.write_paused = False
+        self._update_reading()
         self._wake_writer()
 
     def _wake_writer(self) -> None:
