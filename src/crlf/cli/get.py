@@ -189,7 +189,7 @@ def main(args: argparse.Namespace) -> int:
         for item in args.form:
             name, _, value = item.partition("=")
             if value.startswith("@"):
-                f = open(value[1:], "rb")  # noqa: SIM115 - closed below
+                f: IO[bytes] = open(value[1:], "rb")  # noqa: SIM115 - closed below
                 opened.append(f)
                 files.append((name, (os.path.basename(value[1:]), f)))
             else:

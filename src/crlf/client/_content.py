@@ -83,10 +83,11 @@ class RequestBody:
             return
         assert isinstance(self.stream, Iterable)
         for chunk in self.stream:
-            if isinstance(chunk, str):
-                chunk = chunk.encode("utf-8")
-            if chunk:
-                yield bytes(chunk) if not isinstance(chunk, bytes) else chunk
+            item: Any = chunk  # users pass str or memoryview pieces too
+            if isinstance(item, str):
+                item = item.encode("utf-8")
+            if item:
+                yield item if type(item) is bytes else bytes(item)
 
 
 def _iter_parts(parts: list[bytes | tuple[IO[bytes], int, int]]) -> Iterator[bytes]:
@@ -181,9 +182,9 @@ def encode_multipart(
         if isinstance(spec, tuple):
             filename, content = spec[0], spec[1]
             if len(spec) > 2:
-                content_type = spec[2]  # type: ignore[misc]
+                content_type = spec[2]
             if len(spec) > 3:
-                extra = spec[3]  # type: ignore[misc]
+                extra = spec[3]
         else:
             content = spec
             filename = getattr(spec, "name", None) if not isinstance(spec, bytes | str) else None
@@ -268,7 +269,7 @@ def encode_body(
     if files is not None:
         return encode_multipart(data, files)
     if data is not None:
-        if isinstance(data, bytes | str):
+        if isinstance(data, bytes | str):  # type: ignore[unreachable]  # untyped callers
             raise TypeError("data= takes form fields; pass raw bytes or text as content=")
         encoded = urlencode(_pairs(data)).encode("ascii")
         return RequestBody(content_type="application/x-www-form-urlencoded", data=encoded)
@@ -290,5 +291,6 @@ def encode_body(
             return RequestBody(length=size[1], parts=[(fileobj, size[0], size[1])])
         return RequestBody(stream=_iter_unknown([(fileobj, -1, -1)]), replayable=False)
     if isinstance(content, Iterable | AsyncIterable):
-        return RequestBody(stream=content, replayable=False)
+        replayable = isinstance(content, list | tuple)
+        return RequestBody(stream=content, replayable=replayable)  # type: ignore[arg-type]
     raise TypeError(f"unsupported content type {type(content).__name__}")

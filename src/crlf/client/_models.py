@@ -155,7 +155,7 @@ class Response:
         r = self._request
         if r is not None and not isinstance(r, Request):
             r = self._request = r.public()
-        return r
+        return r  # type: ignore[no-any-return]
 
     @property
     def headers(self) -> ResponseHeaders:

@@ -303,7 +303,7 @@ class SyncConnection:
             resp._attach_stream(it, None, lambda: self._abandon(it))
             return resp
         proto = self.proto
-        parts: list[bytes] = []
+        parts: list[Any] = []
         while True:
             ev = proto.next_event()
             t = type(ev)

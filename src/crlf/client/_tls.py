@@ -49,5 +49,5 @@ def make_ssl_context(verify: VerifyTypes = True, cert: CertTypes = None) -> ssl.
         elif len(cert) == 2:
             ctx.load_cert_chain(cert[0], cert[1])
         else:
-            ctx.load_cert_chain(cert[0], cert[1], cert[2])  # type: ignore[misc]
+            ctx.load_cert_chain(cert[0], cert[1], cert[2])
     return ctx

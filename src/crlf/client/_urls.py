@@ -9,6 +9,7 @@ queries get non-ASCII and unsafe characters percent-encoded, existing escapes ke
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from ..errors import CrlfError
@@ -151,14 +152,12 @@ def _scalar(value: str | int | float | bool | None) -> str:
 
 def _flatten(params: QueryParams) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
-    if isinstance(params, Mapping):
-        for key, value in params.items():
-            if isinstance(value, list | tuple):
-                pairs.extend((key, _scalar(v)) for v in value)
-            else:
-                pairs.append((key, _scalar(value)))
-    else:
-        pairs.extend((key, _scalar(value)) for key, value in params)  # type: ignore[misc]
+    items: Any = params.items() if isinstance(params, Mapping) else params
+    for key, value in items:
+        if isinstance(value, list | tuple):
+            pairs.extend((key, _scalar(v)) for v in value)
+        else:
+            pairs.append((key, _scalar(value)))
     return pairs
 
 
