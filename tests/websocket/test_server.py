@@ -33,6 +33,7 @@ Send = Callable[[dict[str, Any]], Any]
 
 async def echo(scope: Scope, receive: Receive, send: Send) -> None:
     assert scope["type"] == "websocket"
+    assert scope["asgi"] == {"version": "3.0", "spec_version": "2.4"}
     assert (await receive())["type"] == "websocket.connect"
     subprotocol = scope["subprotocols"][0] if scope["subprotocols"] else None
     await send(

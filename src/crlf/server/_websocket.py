@@ -76,8 +76,6 @@ _CLOSED = 2  # disconnected (or denied): nothing more to send
 _DENYING = 3  # websocket.http.response in progress
 _CLOSING = 4  # the application sent websocket.close; the client's Close has not come yet
 
-_CONNECT = {"type": "websocket.connect"}
-
 
 class ClientDisconnected(OSError):
     """Raised by ``send()`` when the WebSocket is closed (ASGI: "an IOError subclass")."""
@@ -118,6 +116,8 @@ def handle_upgrade(host: Any, request: Request, scope: dict[str, Any]) -> None:
         )
         host.flush()
         return
+    # ASGI WebSocket spec 2.4: accept headers (2.1), close reasons (2.3), disconnect reasons (2.4).
+    scope["asgi"] = {"version": "3.0", "spec_version": "2.4"}
     session = WebSocketSession(host, upgrade, scope)
     session.start()
 
@@ -208,7 +208,7 @@ class WebSocketSession(asyncio.Protocol):
         """ASGI ``receive``: connect, then messages, then ``websocket.disconnect``."""
         if not self.connect_sent:
             self.connect_sent = True
-            return _CONNECT
+            return {"type": "websocket.connect"}
         while True:
             queue = self.queue
             if queue:
