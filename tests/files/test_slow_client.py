@@ -10,6 +10,7 @@ client reads the rest, and must get exactly 1 GiB.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -113,3 +114,28 @@ def test_memory_stays_flat_for_a_slow_client_on_1_gib(tmp_path: Path, pathsend: 
         assert peak < 96 * MIB, f"RSS grew {peak / MIB:.0f} MiB during the download"
         if pathsend:
             assert app.sent == 0  # the server sent the file itself
+
+
+def test_client_gone_stops_the_chunked_reads(tmp_path: Path) -> None:
+    """A client that hangs up mid-body: the app stops reading the file (http.disconnect)."""
+    size = 256 * MIB
+    with open(tmp_path / "big.bin", "wb") as f:
+        f.truncate(size)
+    finished = threading.Event()
+    inner = Counting(StaticFiles(tmp_path), pathsend=False)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await inner(scope, receive, send)
+        finally:
+            finished.set()
+
+    with serve_app(app) as url:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-\r\n\r\n")
+            got = 0
+            while got < MIB:
+                got += len(sock.recv(65536))
+        assert finished.wait(20), "the app kept streaming to a client that was gone"
+    assert inner.sent < size // 2
