@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .servers import (
+    AppServer,
     Handler,
     Nginx,
     Peer,
@@ -62,3 +63,25 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
     directory: Path = tmp_path_factory.mktemp("nginx")
     with running_nginx(directory) as server:
         yield server
+
+
+def _crlf_server_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("crlf.cli.run") is not None
+
+
+@pytest.fixture(scope="module", params=["crlf", "uvicorn"])
+def app_server(request: pytest.FixtureRequest) -> Iterator[AppServer]:
+    """tests/client/asgi_app.py served by crlf's own server, then by uvicorn."""
+    import importlib.util
+
+    if request.param == "crlf" and not _crlf_server_available():
+        pytest.skip("crlf's server (crlf run) is not there yet")
+    if request.param == "uvicorn" and importlib.util.find_spec("uvicorn") is None:
+        pytest.skip("uvicorn is not installed")
+    server = AppServer(request.param)
+    try:
+        yield server
+    finally:
+        server.stop()

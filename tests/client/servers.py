@@ -18,10 +18,8 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from pathlib import Path
+from typing import Any
 
 
 class Peer:
@@ -329,3 +327,58 @@ def running_nginx(directory: Path) -> Iterator[Nginx]:
         yield server
     finally:
         server.stop()
+
+
+# ---------------------------------------------------- Python ASGI servers --
+
+
+class AppServer:
+    """``tests.client.asgi_app:app`` under ``python -m crlf run`` (or uvicorn), on a socket this
+    process bound and passed with ``--fd``: connections queue in its backlog, no start-up race."""
+
+    def __init__(self, command: str) -> None:
+        import sys
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        fd = self.listener.fileno()
+        root = str(Path(__file__).resolve().parents[2])
+        if command == "crlf":
+            argv = [
+                sys.executable,
+                "-m",
+                "crlf",
+                "run",
+                "--fd",
+                str(fd),
+                "--log-level",
+                "warning",
+                "tests.client.asgi_app:app",
+            ]
+        else:
+            argv = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--fd",
+                str(fd),
+                "--log-level",
+                "warning",
+                "tests.client.asgi_app:app",
+            ]
+        self.proc = subprocess.Popen(
+            argv, pass_fds=[fd], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        self.name = command
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.listener.close()
