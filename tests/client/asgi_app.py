@@ -60,8 +60,8 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         return
     elif path == "/fr":
         langs = dict(scope["headers"]).get(b"accept-language", b"")
-        out = "Une session HTTP typique" if b"fr" in langs else "A typical HTTP session"
-        out = out.encode()
+        text = "Une session HTTP typique" if b"fr" in langs else "A typical HTTP session"
+        out = text.encode()
         headers.append((b"vary", b"accept-language"))
     else:
         out = b"Hello, world!"
