@@ -762,6 +762,10 @@ class HttpProtocol(asyncio.Protocol):
         data, _closed = self.conn.trailing_data
         return bytes(data)
 
+    def trace_response(self, head: bytes) -> None:
+        """``--trace`` a response head written by a hook (the WebSocket 101)."""
+        trace_response(self, head)
+
     def release(self) -> None:
         """The upgraded connection ended (called by the WebSocket handler)."""
         self.closed = True
