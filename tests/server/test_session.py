@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
 import threading
 from typing import Any
+
+import pytest
 
 from tests.server.serving import hello_app, read_response, read_until_close, running
 
@@ -384,3 +387,58 @@ def test_unix_socket(tmp_path: Any) -> None:
     finally:
         server.request_exit()
         thread.join(10)
+
+
+def _pathsend_app(path: str, chunked: bool = False) -> Any:
+    size = os.path.getsize(path)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [] if chunked else [(b"content-length", str(size).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.pathsend", "path": path})
+
+    return app
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+@pytest.mark.parametrize("chunked", [False, True])
+def test_pathsend_sends_the_file(tmp_path: Any, loop: str, chunked: bool) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 17)  # several sendfile/read rounds
+    path = tmp_path / "blob.bin"
+    path.write_bytes(data)
+    app = _pathsend_app(str(path), chunked)
+    with running(app, loop=loop) as server, server.connect() as sock:
+        if chunked:
+            sock.sendall(_get("/f", extra=b"Connection: close\r\n"))
+            head, _, rest = read_until_close(sock).partition(b"\r\n\r\n")
+            assert b"transfer-encoding: chunked" in head
+            body = bytearray()
+            while True:  # RFC 9112 §7.1 decoding
+                size_line, _, rest = rest.partition(b"\r\n")
+                size = int(size_line, 16)
+                if size == 0:
+                    break
+                body += rest[:size]
+                rest = rest[size + 2 :]
+            assert body == data
+        else:
+            sock.sendall(_get("/f") + _get("/g"))
+            buf = bytearray()
+            for _ in range(2):
+                head, body_bytes = read_response(sock, buf)
+                assert head.startswith(b"HTTP/1.1 200 OK")
+                assert body_bytes == data
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_core_session_on_both_loops(loop: str) -> None:
+    with running(_echo_body, loop=loop) as server, server.connect() as sock:
+        buf = bytearray()
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc" + _get("/x"))
+        assert read_response(sock, buf)[1] == b"abc"
+        assert read_response(sock, buf)[1] == b""
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+        )
+        assert read_response(sock, buf)[1] == b"abcde"

@@ -253,3 +253,46 @@ def test_tls(tmp_path: Path) -> None:
         sock.sendall(b"GET /tls HTTP/1.1\r\nHost: t\r\n\r\n")
         assert read_response(sock)[1] == b"hello /tls"
     assert scopes[0]["scheme"] == "https"
+
+
+def test_wsgi_input_stream_reads_lines_and_sizes() -> None:
+    from crlf.server._wsgi import WSGIAdapter
+
+    seen: dict[str, Any] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        stream = environ["wsgi.input"]
+        seen["first"] = stream.readline()
+        seen["sized"] = stream.readline(3)
+        seen["read2"] = stream.read(2)
+        seen["lines"] = stream.readlines()
+        seen["rest"] = stream.read()
+        write = start_response("201 Created", [("X-A", "b")])
+        write(b"w")
+        return [b"", b"x", b"y"]
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        adapter = WSGIAdapter(app, pool, multiprocess=False)
+        with running(adapter) as server, server.connect() as sock:
+            body = b"line one\nabcdef\nthird\nlast"
+            sock.sendall(
+                b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in (body[:5], body[5:]))
+                + b"0\r\n\r\n"
+            )
+            data = b""
+            while not data.endswith(b"0\r\n\r\n"):
+                chunk = sock.recv(65536)
+                assert chunk
+                data += chunk
+    assert data.startswith(b"HTTP/1.1 201 Created")
+    assert b"x-a: b" in data
+    assert seen == {
+        "first": b"line one\n",
+        "sized": b"abc",
+        "read2": b"de",
+        "lines": [b"f\n", b"third\n", b"last"],
+        "rest": b"",
+    }
