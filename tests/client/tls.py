@@ -31,7 +31,9 @@ def make_cert(directory: Path, name: str = "server") -> tuple[Path, Path]:
             "req",
             "-x509",
             "-newkey",
-            "rsa:2048",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
             "-nodes",
             "-days",
             "2",
@@ -99,5 +101,7 @@ def tls_server(client_ca: Path | None = None) -> Iterator[tuple[int, str]]:
             yield port, str(cert)
         finally:
             stop.set()
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() (Linux)
             listener.close()
             t.join(5)
