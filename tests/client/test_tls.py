@@ -15,9 +15,12 @@ from .tls import make_cert, tls_server
 
 
 def test_untrusted_certificate_is_refused() -> None:
-    with tls_server() as (port, _ca), crlf.Client() as client:
-        with pytest.raises(crlf.ConnectError, match="TLS"):
-            client.get(f"https://localhost:{port}/")
+    with (
+        tls_server() as (port, _ca),
+        crlf.Client() as client,
+        pytest.raises(crlf.ConnectError, match="TLS"),
+    ):
+        client.get(f"https://localhost:{port}/")
 
 
 def test_custom_ca_and_reuse() -> None:
