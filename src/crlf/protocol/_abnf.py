@@ -43,6 +43,15 @@ OUTGOING_FIELDS_RE = re.compile(OUTGOING_FIELD + rb"(?:\r\n" + OUTGOING_FIELD + 
 # unescaped in queries and nginx takes them, so we do too (docs/conformance.md).
 REQUEST_LINE_RE = re.compile(rb"(" + TOKEN + rb") ([!-\"$-~]+) HTTP/([0-9])\.([0-9])")
 
+# A whole request head whose version is 1.0 or 1.1, validated by one fullmatch: the request
+# line as above, then the field section as HEADER_BLOCK_RE. Groups: method, target, minor
+# version digit, field section. Heads it refuses go through the step-by-step parser, which
+# says precisely what is wrong.
+REQUEST_HEAD_RE = re.compile(
+    rb"(" + TOKEN + rb") ([!-\"$-~]+) HTTP/1\.([01])("
+    rb"(?:\r\n" + TOKEN + rb":" + FIELD_VALUE_CHARS + rb")*\r\n\r\n)"
+)
+
 # RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
 # reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ). Some servers omit the SP before an empty
 # reason; RFC 9112 §4 says a client SHOULD accept that, so the trailing " reason" is optional.

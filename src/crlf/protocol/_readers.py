@@ -59,32 +59,27 @@ def parse_fields(section: bytes, max_count: int) -> Headers:
         max_count: the most field lines accepted.
 
     Returns:
-        The fields, names lowercased (the raw casing is recovered on demand).
+        The fields, names lowercased, raw casing kept.
 
     Raises:
         RemoteProtocolError: 400 for any grammar violation, 431 for too many fields.
     """
-    return parse_fields_lowered(section, max_count)[0]
-
-
-def parse_fields_lowered(section: bytes, max_count: int) -> tuple[Headers, bytes]:
-    """:func:`parse_fields`, also returning the lowercased section for quick field lookups.
-
-    In a validated section ``b"\\nhost:" in lowered`` is exact (LF only starts lines, names
-    end at the colon), which lets the request parser look for framing fields in C.
-    """
     if HEADER_BLOCK_RE.fullmatch(section) is None:
         raise RemoteProtocolError(_first_bad_line(section))
+    return split_fields(section, max_count)
+
+
+def split_fields(section: bytes, max_count: int) -> Headers:
+    """Split a field section already validated by HEADER_BLOCK_RE (or REQUEST_HEAD_RE)."""
     pairs: list[tuple[bytes, bytes]] = FIELD_RE.findall(section)
     if len(pairs) > max_count:
         raise RemoteProtocolError(
             "too many header fields", status_hint=HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
         )
-    if b" \r\n" in section or b"\t\r\n" in section:
-        # RFC 9112 §5.1: OWS after the value is not part of it.
-        pairs = [(name, value.rstrip(b" \t")) for name, value in pairs]
-    items = [(name.lower(), value) for name, value in pairs]
-    return Headers._from_parsed(items, pairs), section.lower()
+    # RFC 9112 §5.1: OWS after the value is not part of it (the regex kept it, so as never to
+    # backtrack); rstrip per value costs less than scanning the section for it.
+    items = [(name.lower(), value.rstrip(b" \t")) for name, value in pairs]
+    return Headers._from_parsed(items, pairs)
 
 
 def parse_content_length(values: list[bytes], max_body: int | None) -> int:

@@ -19,16 +19,24 @@ import re
 from http import HTTPStatus
 
 from ..errors import LocalProtocolError, ProtocolError, RemoteProtocolError
-from ._abnf import ABSOLUTE_FORM_RE, AUTHORITY_FORM_RE, CONTENT_LENGTH_RE, HOST_RE, TOKEN_RE
+from ._abnf import (
+    ABSOLUTE_FORM_RE,
+    AUTHORITY_FORM_RE,
+    CONTENT_LENGTH_RE,
+    HOST_RE,
+    REQUEST_HEAD_RE,
+    TOKEN_RE,
+)
 from ._readers import (
     BodyReader,
     ChunkedReader,
     ContentLengthReader,
     UntilCloseReader,
     parse_content_length,
-    parse_fields_lowered,
+    parse_fields,
     parse_request_line,
     parse_response_head,
+    split_fields,
 )
 from ._state import Role, State
 from ._writers import (
@@ -78,12 +86,6 @@ _INTERESTING = frozenset(
 # Transfer codings registered by RFC 9112 §7 that we recognise but do not decode: 501.
 _KNOWN_CODINGS = frozenset((b"gzip", b"x-gzip", b"deflate", b"compress", b"x-compress"))
 _Body = bytes | bytearray | memoryview
-# Field lookups in a lowercased, validated field section (see _readers.parse_fields_lowered).
-_HOST_FIELD_RE = re.compile(rb"\nhost:[ \t]*" + HOST_RE.pattern + rb"[ \t]*\r")
-_CONTENT_LENGTH_FIELD_RE = re.compile(rb"\ncontent-length:[ \t]*(.*?)[ \t]*\r")
-_TRANSFER_ENCODING_FIELD_RE = re.compile(rb"\ntransfer-encoding:[ \t]*(.*?)[ \t]*\r")
-_CONNECTION_FIELD_RE = re.compile(rb"\nconnection:[ \t]*(.*?)[ \t]*\r")
-_EXPECT_CONTINUE_RE = re.compile(rb"\nexpect:[ \t]*100-continue[ \t]*\r")
 # Framing fields in a lowercased outgoing field block (prefixed with LF, see _send_response).
 # Lines are joined by CRLF, so a value runs to the next CR (".*" would keep that CR).
 _OUT_CONTENT_LENGTH_RE = re.compile(rb"\ncontent-length: ([^\r]*)")
@@ -349,29 +351,43 @@ class Connection:
             if head is None:
                 return NEED_DATA
         limits = self._limits
-        method, target, version, line_end = parse_request_line(head, limits.max_start_line)
-        headers, lowered = parse_fields_lowered(head[line_end:], limits.max_header_count)
+        match = REQUEST_HEAD_RE.fullmatch(head)
+        if match is not None and match.start(4) <= limits.max_start_line:
+            method, target, minor, section = match.groups()
+            version = b"1.1" if minor == b"1" else b"1.0"
+            headers = split_fields(section, limits.max_header_count)
+        else:  # the step-by-step parser says what is wrong (or takes a long line's 414)
+            method, target, version, line_end = parse_request_line(head, limits.max_start_line)
+            headers = parse_fields(head[line_end:], limits.max_header_count)
         self.their_http_version = version
         http11 = version == b"1.1"
+        hosts: list[bytes] = []
+        lengths: list[bytes] | None = None
+        codings: list[bytes] | None = None
+        connection: list[bytes] | None = None
+        upgrade = expect = False
+        # One pass over the (few) fields, one set lookup each, for those that decide framing.
+        for name, value in headers._items:
+            if name in _INTERESTING:
+                if name == b"host":
+                    hosts.append(value)
+                elif name == b"content-length":
+                    lengths = [*(lengths or ()), value]
+                elif name == b"transfer-encoding":
+                    codings = [*(codings or ()), value]
+                elif name == b"connection":
+                    connection = [*(connection or ()), value]
+                elif name == b"upgrade":
+                    upgrade = True
+                elif value.lower() == b"100-continue":  # Expect, RFC 9110 §10.1.1
+                    expect = True
         # RFC 9112 §3.2: exactly one Host on HTTP/1.1, never more than one, always valid.
-        # Field lookups below search the lowercased section, where "\nname:" is exact.
-        hosts = lowered.count(b"\nhost:")
-        if hosts != 1 and (http11 or hosts):
+        if len(hosts) != 1 and (http11 or hosts):
             raise RemoteProtocolError(
                 "missing Host header" if not hosts else "more than one Host header (RFC 9112 §3.2)"
             )
-        if hosts and _HOST_FIELD_RE.search(lowered) is None:
+        if hosts and HOST_RE.fullmatch(hosts[0]) is None:
             raise RemoteProtocolError("invalid Host header (RFC 9112 §3.2)")
-        lengths = (
-            _CONTENT_LENGTH_FIELD_RE.findall(lowered) if b"\ncontent-length:" in lowered else None
-        )
-        codings = (
-            _TRANSFER_ENCODING_FIELD_RE.findall(lowered)
-            if b"\ntransfer-encoding:" in lowered
-            else None
-        )
-        connection = _CONNECTION_FIELD_RE.findall(lowered) if b"\nconnection:" in lowered else None
-        upgrade = b"\nupgrade:" in lowered
         is_connect = method == b"CONNECT"
         if target[0] != 0x2F or is_connect:  # anything but origin-form is checked further
             _check_target(method, target, is_connect)
@@ -395,7 +411,7 @@ class Connection:
             # RFC 9110 §7.8: only an HTTP/1.1 request may ask to switch; Connection must
             # list "upgrade" so an intermediary did not forward it by mistake.
             self._switch_pending = True
-        if http11 and b"\nexpect:" in lowered and _EXPECT_CONTINUE_RE.search(lowered):
+        if http11 and expect:
             # RFC 9110 §10.1.1: a 1.0 client's expectation is ignored.
             self.client_is_waiting_for_100_continue = True
         self._reader = reader

@@ -25,7 +25,7 @@ class Headers:
         items: ``(name, value)`` pairs. Names are lowercased for lookups; the raw casing is kept.
     """
 
-    __slots__ = ("_items", "_raw")
+    __slots__ = ("_items", "_raw", "_raw_pairs")
 
     def __init__(self, items: Iterable[tuple[bytes, bytes]] = ()) -> None:
         raw_names: list[bytes] = []
@@ -34,16 +34,19 @@ class Headers:
             raw_names.append(name)
             lowered.append((name.lower(), value))
         self._items = lowered
-        self._raw = [(raw, value) for raw, (_, value) in zip(raw_names, lowered, strict=True)]
+        self._raw: list[tuple[bytes, bytes]] | None = None
+        self._raw_pairs = [(raw, value) for raw, (_, value) in zip(raw_names, lowered, strict=True)]
 
     @classmethod
     def _from_parsed(
-        cls, items: list[tuple[bytes, bytes]], raw: list[tuple[bytes, bytes]]
+        cls, items: list[tuple[bytes, bytes]], raw_pairs: list[tuple[bytes, bytes]]
     ) -> Headers:
-        # The parser validated and split everything already: adopt its lists as they are.
+        # The parser validated and split everything already: adopt its lists as they are. The
+        # raw pairs' values may still carry trailing OWS, so raw_items() takes only their names.
         self = cls.__new__(cls)
         self._items = items
-        self._raw = raw
+        self._raw = None
+        self._raw_pairs = raw_pairs
         return self
 
     def items(self) -> list[tuple[bytes, bytes]]:
@@ -52,7 +55,13 @@ class Headers:
 
     def raw_items(self) -> list[tuple[bytes, bytes]]:
         """``(name as received, value)`` pairs in received order."""
-        return self._raw
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = [
+                (name, value)
+                for (name, _), (_, value) in zip(self._raw_pairs, self._items, strict=True)
+            ]
+        return raw
 
     def get(self, name: bytes, default: bytes | None = None) -> bytes | None:
         """The first value of ``name`` (any case), or ``default``."""
