@@ -326,10 +326,12 @@ class AsyncConnection(asyncio.Protocol):
         assert ev is not None
         headers = ev.headers
         maximum = None
-        if b"keep-alive" in headers:
-            timeout, maximum = keep_alive_params(headers)
-            if timeout is not None:
-                self.idle_limit = min(self.idle_limit, timeout - KEEPALIVE_MARGIN)
+        for name, _ in headers.items():
+            if name == b"keep-alive":
+                timeout, maximum = keep_alive_params(headers)
+                if timeout is not None:
+                    self.idle_limit = min(self.idle_limit, timeout - KEEPALIVE_MARGIN)
+                break
         # Keep-Alive: max=N counts the requests the server still takes after this one (Apache).
         if maximum is not None:
             self.requests_left = maximum

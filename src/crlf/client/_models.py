@@ -277,6 +277,8 @@ class Response:
                 yield self._raw_body
             return
         if self._iter is None:
+            if self._close is None and self._aiter is None:
+                raise RuntimeError("the body was already streamed; it is not kept")
             raise RuntimeError("this response streams asynchronously: use aiter_raw()")
         it, self._iter = self._iter, None
         try:
