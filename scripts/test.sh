@@ -47,7 +47,7 @@ junit="$(mktemp -d)/junit.xml"
 s=$(date +%s)
 echo
 echo "== pytest: python -bb -X dev -m pytest --cov --cov-branch $*"
-"$BIN/python" -bb -X dev -m pytest --cov --cov-branch --cov-report= --junitxml="$junit" "$@"
+"$BIN/python" -bb -X dev -m pytest --cov --cov-branch --cov-report= --junitxml="$junit" --durations=15 "$@"
 rc=$?
 echo "== pytest: rc=$rc in $(( $(date +%s) - s ))s"
 if [ $rc -eq 5 ]; then
