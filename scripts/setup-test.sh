@@ -6,6 +6,7 @@
 #        nginx-light  client interop, static-file comparisons     curl          curl_check.sh, e2e tests
 #        wrk          load/smoke                                  apache2-utils ab (load_check.sh)
 #        nghttp2-client h2load (load_check.sh)                     chromium, chromium-driver  browser_check.py
+#        openssl      test certificates (TLS server and client tests)
 #   2. .venv in the repo (python3 -m venv) with crlf editable, its extras, and the `dev` dependency
 #      group of pyproject.toml (the one list of test and lint tools).
 #   3. The judges' venv ($JUDGES_VENV, default /tmp/judges/venv, where tests/judges/*.sh and
@@ -32,7 +33,7 @@ pip_q() { "$1" -m pip -q "${@:2}" 2> >(grep -v "is ignored: it is neither" >&2);
 # program -> package; only missing programs are installed.
 declare -A APT=(
   [nginx]=nginx-light [curl]=curl [wrk]=wrk [ab]=apache2-utils [h2load]=nghttp2-client
-  [chromium]=chromium [chromedriver]=chromium-driver [taskset]=util-linux
+  [chromium]=chromium [chromedriver]=chromium-driver [taskset]=util-linux [openssl]=openssl
 )
 if [ "${CRLF_SKIP_APT:-0}" != 1 ]; then
   need=()
