@@ -86,11 +86,8 @@ _INTERESTING = frozenset(
 # Transfer codings registered by RFC 9112 §7 that we recognise but do not decode: 501.
 _KNOWN_CODINGS = frozenset((b"gzip", b"x-gzip", b"deflate", b"compress", b"x-compress"))
 _Body = bytes | bytearray | memoryview
-# Framing fields in a lowercased outgoing field block (prefixed with LF, see _send_response).
-# Lines are joined by CRLF, so a value runs to the next CR (".*" would keep that CR).
-_OUT_CONTENT_LENGTH_RE = re.compile(rb"\ncontent-length: ([^\r]*)")
-_OUT_TRANSFER_ENCODING_RE = re.compile(rb"\ntransfer-encoding: ([^\r]*)")
-_OUT_CONNECTION_RE = re.compile(rb"\nconnection: ([^\r]*)")
+# len() of Content-Length, Transfer-Encoding and Connection: what _send_response looks at.
+_FRAMING_NAME_LENGTHS = frozenset((14, 17, 10))
 # A request-target we send: no CTL, SP or non-ASCII byte (RFC 9112 §3.2).
 _BAD_TARGET_RE = re.compile(rb"[^\x21-\x7e]")
 
@@ -669,17 +666,19 @@ class Connection:
         length: bytes | None = None
         coding: bytes | None = None
         close = False
-        if fields:
-            lowered = b"\n" + fields.lower()
-            if b"\ncontent-length:" in lowered:
-                values = _OUT_CONTENT_LENGTH_RE.findall(lowered)
-                if len(values) > 1 or CONTENT_LENGTH_RE.fullmatch(values[0]) is None:
-                    raise LocalProtocolError("invalid or repeated Content-Length")
-                length = values[0]
-            if b"\ntransfer-encoding:" in lowered:
-                coding = b",".join(_OUT_TRANSFER_ENCODING_RE.findall(lowered))
-            if b"\nconnection:" in lowered:
-                close = b"close" in _connection_tokens(_OUT_CONNECTION_RE.findall(lowered))
+        for name, value in headers:
+            # Applications send names in any case; only names of a framing field's length are
+            # lowercased, so most fields cost one len() and one set lookup.
+            if len(name) in _FRAMING_NAME_LENGTHS:
+                name = name.lower()
+                if name == b"content-length":
+                    if length is not None or CONTENT_LENGTH_RE.fullmatch(value) is None:
+                        raise LocalProtocolError("invalid or repeated Content-Length")
+                    length = value
+                elif name == b"transfer-encoding":
+                    coding = value if coding is None else coding + b"," + value
+                elif name == b"connection":
+                    close = close or b"close" in _connection_tokens([value])
         if length is not None and coding is not None:
             raise LocalProtocolError("both Content-Length and Transfer-Encoding (RFC 9112 §6.1)")
         method = self._request_method
