@@ -100,8 +100,10 @@ def test_write_timeout(scripted: Scripted) -> None:
     server = scripted(never_reads)
     body = b"x" * (64 * 1024 * 1024)  # more than the loopback socket buffers hold
     try:
-        with crlf.Client(timeout=Timeout(write=0.2), expect_continue_threshold=None) as client:
-            with pytest.raises(crlf.WriteTimeout):
-                client.post(server.url(), content=body)
+        with (
+            crlf.Client(timeout=Timeout(write=0.2), expect_continue_threshold=None) as client,
+            pytest.raises(crlf.WriteTimeout),
+        ):
+            client.post(server.url(), content=body)
     finally:
         release.set()

@@ -199,8 +199,10 @@ class AsyncClient(BaseClient):
         return self._pool
 
     async def aclose(self) -> None:
-        """Close every pooled connection."""
-        self._pool.close()
+        """Close every pooled connection (and wait, briefly, for TLS close_notify to go out)."""
+        closing = self._pool.close()
+        if closing:
+            await asyncio.wait(closing, timeout=1.0)
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -86,6 +86,7 @@ class AsyncConnection(asyncio.Protocol):
         self._read_timeout: float | None = None
         self._drain: asyncio.Future[None] | None = None
         self._paused_reading = False
+        self.lost: asyncio.Future[None] = loop.create_future()  # resolved by connection_lost
 
     # ---------------------------------------------------- asyncio callbacks --
 
@@ -124,6 +125,8 @@ class AsyncConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.dead = True
         self.state = ConnState.CLOSED
+        if not self.lost.done():
+            self.lost.set_result(None)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -550,14 +553,18 @@ class AsyncPool:
             if self._waiters:
                 self._wake(None)
 
-    def close(self) -> None:
-        """Close every idle connection."""
+    def close(self) -> list[asyncio.Future[None]]:
+        """Close every idle connection; returns futures resolved when their transports end."""
         self._closed = True
+        closing: list[asyncio.Future[None]] = []
         for idle in self._idle.values():
             for conn in idle:
                 conn.close()
                 self._forget(conn)
+                if conn.transport is not None:
+                    closing.append(conn.lost)
         self._idle.clear()
+        return closing
 
     def idle_count(self) -> int:
         """IDLE connections held (for tests)."""
