@@ -170,6 +170,7 @@ class DemoApp:
             (b"content-type", b"application/json"),
             (b"content-length", b"%d" % len(body)),
             (b"cache-control", b"no-store"),
+            (b"x-content-type-options", b"nosniff"),
         ]
         await _simple(send, 200, body if scope["method"] != "HEAD" else b"", headers)
 
