@@ -37,6 +37,7 @@ import contextvars
 import os
 import socket
 import time
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -76,6 +77,7 @@ _METHODS = {
     m: m.decode("ascii")
     for m in (b"GET", b"POST", b"PUT", b"DELETE", b"HEAD", b"OPTIONS", b"PATCH", b"CONNECT")
 }
+_first = itemgetter(0)
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
 
@@ -395,7 +397,7 @@ class HttpProtocol(asyncio.Protocol):
         headers = request.headers.items()
         client = self.client
         scheme = self.scheme
-        if self.proxy_trusted and not _FORWARDING_FIELDS.isdisjoint(dict(headers)):
+        if self.proxy_trusted and not _FORWARDING_FIELDS.isdisjoint(map(_first, headers)):
             forwarded = resolve_forwarded(client[0] if client else None, headers, state.trusted)
             if forwarded.client is not None:
                 client = forwarded.client
