@@ -117,10 +117,25 @@ class AsyncClient(BaseClient):
             raise
 
     async def _send(self, prep: Prepared, stream: bool, follow: bool) -> Response:
+        return await self._loop(prep, stream, follow, None)
+
+    async def _continue(self, prep: Prepared, resp: Response) -> Response:
+        """The rest of _send() for a response the get() fast path already has."""
+        return await self._loop(
+            prep, False, self.follow_redirects, self._after_response(prep, resp, 0.0)
+        )
+
+    async def _loop(
+        self, prep: Prepared, stream: bool, follow: bool, first: Response | None
+    ) -> Response:
         history: list[Response] = []
         cache = self.cache
         while True:
-            resp = self._cache_lookup(prep) if cache is not None else None
+            resp: Response | None
+            if first is not None:
+                resp, first = first, None
+            else:
+                resp = self._cache_lookup(prep) if cache is not None else None
             if resp is None:
                 t0 = cache.clock() if cache is not None else 0.0
                 resp = await self._send_single(prep, stream)
@@ -165,8 +180,18 @@ class AsyncClient(BaseClient):
 
     async def get(self, url: Any, **kwargs: Any) -> Response:
         """``GET url`` (RFC 9110 §9.3.1)."""
-        if not kwargs and type(url) is str and not self.cookies and not self.params:
-            return await self._send(self._prepare_plain("GET", url), False, self.follow_redirects)
+        if not kwargs and not self.cookies:
+            prep = self._plain_preps.get(("GET", url))  # only filled when nothing mutates it
+            if prep is not None:
+                resp = await self._send_single(prep, False)
+                resp._request = prep
+                if resp.status_code in _REDIRECTS or b"set-cookie" in resp.raw_headers:
+                    return await self._continue(prep, resp)
+                return resp
+            if type(url) is str and not self.params:
+                return await self._send(
+                    self._prepare_plain("GET", url), False, self.follow_redirects
+                )
         return await self.request("GET", url, **kwargs)
 
     async def head(self, url: Any, **kwargs: Any) -> Response:

@@ -252,14 +252,15 @@ class AsyncConnection(asyncio.Protocol):
     def start(self, prep: Prepared, stream: bool) -> asyncio.Future[Any]:
         """Write the head (and an in-memory body); return the future of the response."""
         proto = self.proto
-        head = proto.send(
-            Request(
+        event = prep.event
+        if event is None:
+            event = prep.event = Request(
                 method=prep.method,
                 target=prep.target,
                 headers=prep.headers,
                 http_version=prep.http_version,
             )
-        )
+        head = proto.send(event)
         if self.trace is not None:
             self.trace("send_head", head)
         self._head = None

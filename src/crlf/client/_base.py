@@ -108,6 +108,7 @@ class Prepared:
     __slots__ = (
         "body",
         "cache_entry",
+        "event",
         "expect_continue",
         "headers",
         "http_version",
@@ -141,6 +142,7 @@ class Prepared:
         self.cache_entry: CacheEntry | None = None
         self.user_headers = user_headers
         self.key = pool_key(url, proxy)
+        self.event: Any = None  # the protocol Request event, built once by the connection
 
     @property
     def idempotent(self) -> bool:
@@ -262,6 +264,9 @@ class BaseClient:
         # url string -> (URL, proxy, Headers) of a request with no arguments, valid while the
         # cookie jar is empty and the client has no params (both change the request).
         self._plain_cache: dict[str, tuple[URL, Proxy | None, Headers]] = {}
+        # (method, url) -> a reusable Prepared for argument-less calls when nothing mutates one
+        # (no HTTP cache, which adds validators per request): the per-request hot path.
+        self._plain_preps: dict[tuple[str, str], Prepared] = {}
 
     # ------------------------------------------------------------- preparing --
 
@@ -291,7 +296,12 @@ class BaseClient:
             return prep
         u, proxy, headers = hit
         m = _METHODS.get(method) or method.upper().encode("ascii")
-        return Prepared(m, u, headers, None, self.timeout, proxy, self.http_version, None)
+        prep = Prepared(m, u, headers, None, self.timeout, proxy, self.http_version, None)
+        if self.cache is None:
+            if len(self._plain_preps) >= _URL_CACHE_SIZE:
+                self._plain_preps.clear()
+            self._plain_preps[(method, url)] = prep
+        return prep
 
     def _prepare(
         self,

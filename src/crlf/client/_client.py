@@ -123,10 +123,21 @@ class Client(BaseClient):
             raise
 
     def _send(self, prep: Prepared, stream: bool, follow: bool) -> Response:
+        return self._loop(prep, stream, follow, None)
+
+    def _continue(self, prep: Prepared, resp: Response) -> Response:
+        """The rest of _send() for a response the get() fast path already has."""
+        return self._loop(prep, False, self.follow_redirects, self._after_response(prep, resp, 0.0))
+
+    def _loop(self, prep: Prepared, stream: bool, follow: bool, first: Response | None) -> Response:
         history: list[Response] = []
         cache = self.cache
         while True:
-            resp = self._cache_lookup(prep) if cache is not None else None
+            resp: Response | None
+            if first is not None:
+                resp, first = first, None
+            else:
+                resp = self._cache_lookup(prep) if cache is not None else None
             if resp is None:
                 t0 = cache.clock() if cache is not None else 0.0
                 resp = self._send_single(prep, stream)
@@ -193,8 +204,16 @@ class Client(BaseClient):
 
     def get(self, url: Any, **kwargs: Any) -> Response:
         """``GET url`` (RFC 9110 §9.3.1)."""
-        if not kwargs and type(url) is str and not self.cookies and not self.params:
-            return self._send(self._prepare_plain("GET", url), False, self.follow_redirects)
+        if not kwargs and not self.cookies:
+            prep = self._plain_preps.get(("GET", url))  # only filled when nothing mutates it
+            if prep is not None:
+                resp = self._send_single(prep, False)
+                resp._request = prep
+                if resp.status_code in _REDIRECTS or b"set-cookie" in resp.raw_headers:
+                    return self._continue(prep, resp)
+                return resp
+            if type(url) is str and not self.params:
+                return self._send(self._prepare_plain("GET", url), False, self.follow_redirects)
         return self.request("GET", url, **kwargs)
 
     def head(self, url: Any, **kwargs: Any) -> Response:

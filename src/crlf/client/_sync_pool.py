@@ -187,16 +187,19 @@ class SyncConnection:
         self, prep: Prepared, trace: Callable[[str, bytes], None] | None
     ) -> ResponseEvent | None:
         """Write the request; return an early final response if one came instead of 100."""
-        self._set_timeouts(prep.timeout)
+        timeout = prep.timeout
+        if timeout.read != self._rcv or timeout.write != self._snd:
+            self._set_timeouts(timeout)
         proto = self.proto
-        head = proto.send(
-            Request(
+        event = prep.event
+        if event is None:
+            event = prep.event = Request(
                 method=prep.method,
                 target=prep.target,
                 headers=prep.headers,
                 http_version=prep.http_version,
             )
-        )
+        head = proto.send(event)
         if trace is not None:
             trace("send_head", head)
         body = prep.body
