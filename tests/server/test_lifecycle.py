@@ -216,6 +216,20 @@ def test_workers_share_the_listening_socket(tmp_path: Path) -> None:
             pids.add(read_response(blocker)[1])
             blocker.close()
         assert len(pids) == 2
+        # A worker that dies is replaced by the supervisor.
+        os.kill(int(min(pids)), signal.SIGKILL)
+        fresh: set[bytes] = set()
+        deadline = time.monotonic() + 20
+        while not fresh and time.monotonic() < deadline:
+            blocker = socket.create_connection(("127.0.0.1", port), timeout=10)
+            blocker.sendall(b"GET /block HTTP/1.1\r\nHost: t\r\n\r\n")
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+                fresh.add(read_response(sock)[1])
+            fresh.add(read_response(blocker)[1])
+            blocker.close()
+            fresh -= pids
+        assert fresh, "no replacement worker answered"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.communicate(timeout=30)

@@ -226,7 +226,8 @@ class HttpProtocol(asyncio.Protocol):
         if not self.handling:
             self.handle_events()
         # Keep our sending half open until the response in progress is written (half-close).
-        return self.cycle is not None and not self.closed
+        # (asyncio's TLS transport cannot half-close: it would only warn.)
+        return self.cycle is not None and not self.closed and not self.state.is_ssl
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
