@@ -8,6 +8,10 @@ Open the printed URL in a browser, or follow the seed with curl::
          http://127.0.0.1:8000/contact_form.php                      # the form POST
     curl -i http://127.0.0.1:8000/moved                              # 301 with Location
     curl -i http://127.0.0.1:8000/no-such-page                       # the custom 404
+    curl -s -o /dev/null http://127.0.0.1:8000/ http://127.0.0.1:8000/session  # one connection,
+                                                     # two requests: /session shows both heads
+
+Keep-Alive defaults to the seed's Apache values (timeout=15, max=100 counted down).
 """
 
 from __future__ import annotations
