@@ -126,7 +126,6 @@ class Response:
         status_code: int,
         raw_headers: Headers,
         raw_body: bytes | None,
-        *,
         reason: bytes = b"",
         http_version: bytes = b"1.1",
         url: URL | None = None,

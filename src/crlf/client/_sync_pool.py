@@ -268,17 +268,18 @@ class SyncConnection:
         trace: Callable[[str, bytes], None] | None,
     ) -> Response:
         """Read the response head (skipping 1xx) and, unless ``stream``, the whole body."""
-        event = early
-        if event is None and trace is None:
-            # The buffer is empty after a request (release() never pools a connection holding
-            # stray bytes): read first instead of asking the parser for a NEED_DATA.
-            self._recv(False)
-        while event is None:
-            event = self._next_event(False, trace)
-            if type(event) is InformationalResponse:
-                event = None  # 100 Continue and 103 Early Hints are interim (RFC 9110 §15.2)
-            elif type(event) is not ResponseEvent:
-                raise RemoteProtocolError("the server closed the connection without a response")
+        proto = self.proto
+        event: Any = early
+        if event is None:
+            if trace is None:
+                # The buffer is empty after a request (release() never pools a connection
+                # holding stray bytes): read first instead of asking the parser for NEED_DATA.
+                self._recv(False)
+                event = proto.next_event()
+                if type(event) is not ResponseEvent:
+                    event = self._read_head(event, trace)
+            else:
+                event = self._read_head(NEED_DATA, trace)
         self.served += 1
         headers = event.headers
         maximum = None
@@ -305,7 +306,6 @@ class SyncConnection:
             it = self._iter_body(release, trace)
             resp._attach_stream(it, None, lambda: self._abandon(it))
             return resp
-        proto = self.proto
         parts: list[Any] = []
         while True:
             ev = proto.next_event()
@@ -324,10 +324,22 @@ class SyncConnection:
             event.status_code,
             headers,
             body if type(body) is bytes else bytes(body),
-            reason=event.reason,
-            http_version=event.http_version,
-            url=prep.url,
+            event.reason,
+            event.http_version,
+            prep.url,
         )
+
+    def _read_head(self, event: Any, trace: Callable[[str, bytes], None] | None) -> ResponseEvent:
+        """The final response head, given the first event parsed (or NEED_DATA)."""
+        while True:
+            if event is NEED_DATA:
+                event = self._next_event(False, trace)
+            if type(event) is ResponseEvent:
+                return event
+            if type(event) is not InformationalResponse:
+                raise RemoteProtocolError("the server closed the connection without a response")
+            # 100 Continue and 103 Early Hints are interim (RFC 9110 §15.2): skip them.
+            event = self._next_event(False, trace)
 
     def _iter_body(self, release: Callable[[SyncConnection], None], trace: Any) -> Iterator[bytes]:
         proto = self.proto
