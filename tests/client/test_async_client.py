@@ -159,3 +159,25 @@ async def test_too_many_redirects(serve: Serve) -> None:
     async with crlf.AsyncClient(max_redirects=3) as client:
         with pytest.raises(crlf.TooManyRedirects):
             await client.get(server.url("/start"))
+
+
+async def test_per_host_limit(serve: Serve) -> None:
+    server = serve(lambda peer, m, t, h, b: peer.respond(200, b"ok"))
+    async with crlf.AsyncClient(max_connections_per_host=2) as client:
+        results = await asyncio.gather(*(client.get(server.url()) for _ in range(30)))
+        assert {r.content for r in results} == {b"ok"}
+        assert client.pool.connections_opened == 2
+    assert server.connections == 2
+
+
+def test_client_survives_a_new_event_loop(serve: Serve) -> None:
+    server = serve(lambda peer, m, t, h, b: peer.respond(200, b"ok"))
+    client = crlf.AsyncClient()
+
+    async def once() -> bytes:
+        return (await client.get(server.url())).content
+
+    assert asyncio.run(once()) == b"ok"
+    assert asyncio.run(once()) == b"ok"  # the first loop's idle connection is not reused
+    asyncio.run(client.aclose())
+    assert server.connections == 2

@@ -415,7 +415,10 @@ class AsyncConnection(asyncio.Protocol):
             self._timer.cancel()
             self._timer = None
         if self.transport is not None:
-            self.transport.close()
+            try:
+                self.transport.close()
+            except RuntimeError:  # its event loop is already closed: nothing left to do
+                pass
 
 
 class AsyncPool:
@@ -440,7 +443,13 @@ class AsyncPool:
         idle = self._idle.get(key)
         if not idle:
             return None
-        now = idle[-1].loop.time()
+        loop = idle[-1].loop
+        if loop is not asyncio.get_running_loop():
+            # A client reused under a new event loop (asyncio.run twice): these transports
+            # belong to the old loop and cannot be used here.
+            for conn in idle:
+                conn.dead = True
+        now = loop.time()
         while idle:
             conn = idle.pop()
             if conn.dead or conn.expires_at <= now:

@@ -291,7 +291,7 @@ class CookieJar:
         host, path, secure = url.host, url.path, url.scheme == "https"
         chosen: list[Cookie] = []
         expired: list[tuple[str, str, str]] = []
-        for key, cookie in self._cookies.items():
+        for key, cookie in list(self._cookies.items()):  # a snapshot: other threads may store
             if cookie.expires is not None and cookie.expires <= now:
                 expired.append(key)
                 continue
@@ -305,7 +305,7 @@ class CookieJar:
                 continue
             chosen.append(cookie)
         for key in expired:
-            del self._cookies[key]
+            self._cookies.pop(key, None)
         if not chosen:
             return None
         # §5.4 step 2: longer paths first, then earlier creation.
