@@ -65,6 +65,18 @@ _HAS_SOCKOPT_TIMEO = sys.platform.startswith("linux")
 CONTINUE_TIMEOUT = 1.0  # seconds to wait for 100 Continue before sending anyway (curl: 1 s)
 
 
+def _readable(sock: socket.socket, timeout: float) -> bool:
+    """Whether ``sock`` has bytes (or EOF) to read within ``timeout`` seconds.
+
+    poll() where it exists: select() cannot watch descriptors above FD_SETSIZE (1024).
+    """
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(timeout * 1000))
+    return bool(select.select([sock], [], [], timeout)[0])  # pragma: no cover - Windows
+
+
 class StaleConnection(Exception):
     """A reused connection failed before the response began (internal: triggers one retry)."""
 
@@ -168,10 +180,9 @@ class SyncConnection:
     def is_dead(self) -> bool:
         """Whether an idle connection was closed (or sent junk) by the server meanwhile."""
         try:
-            readable = select.select([self.sock], [], [], 0)[0]
+            return _readable(self.sock, 0)
         except (OSError, ValueError):
             return True
-        return bool(readable)
 
     def close(self) -> None:
         """Close the socket; the connection is CLOSED."""
@@ -234,9 +245,9 @@ class SyncConnection:
 
     def _wait_continue(self, trace: Callable[[str, bytes], None] | None) -> ResponseEvent | None:
         try:
-            ready = select.select([self.sock], [], [], CONTINUE_TIMEOUT)[0]
+            ready = _readable(self.sock, CONTINUE_TIMEOUT)
         except (OSError, ValueError):
-            ready = []
+            ready = False
         if not ready:
             return None  # no answer in time: send the body anyway (RFC 9110 §10.1.1)
         event = self._next_event(True, trace)
