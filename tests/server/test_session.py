@@ -442,3 +442,31 @@ def test_core_session_on_both_loops(loop: str) -> None:
             b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
         )
         assert read_response(sock, buf)[1] == b"abcde"
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        # A header value smuggling a CRLF (RFC 9110 §5.5) is refused by the protocol core.
+        [{"status": 200, "headers": [(b"x-bad", b"a\r\nInjected: 1")]}, {"body": b"hi"}],
+        # More body than the declared Content-Length.
+        [{"status": 200, "headers": [(b"content-length", b"2")]}, {"body": b"too long"}],
+        [{"status": 99, "headers": []}, {"body": b""}],
+        # pathsend of a file that is not there.
+        [{"status": 200, "headers": []}, {"path": "/nonexistent/crlf-test"}],
+    ],
+)
+def test_illegal_responses_become_500(messages: list[dict[str, Any]]) -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        start, body = messages
+        await send({"type": "http.response.start", **start})
+        if "path" in body:
+            await send({"type": "http.response.pathsend", **body})
+        else:
+            await send({"type": "http.response.body", **body})
+
+    with running(app) as server, server.connect() as sock:
+        sock.sendall(_get())
+        data = read_until_close(sock)
+    assert data.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
+    assert b"Injected" not in data

@@ -200,7 +200,11 @@ class Cycle:
                 self.proto.send_body(self, body, False)
             else:
                 self.response = _COMPLETE
-                self.proto.send_body(self, body, True)
+                try:
+                    self.proto.send_body(self, body, True)
+                except BaseException:
+                    self.response = _STARTED  # not sent: the failure is answered 500
+                    raise
             proto = self.proto
             if proto.write_paused and not self.disconnected:
                 return proto.drain()
@@ -232,16 +236,27 @@ class Cycle:
         """Serialise the response head with the server's fields (Date, Server, Keep-Alive)."""
         proto = self.proto
         head_fields, tail = proto.extra_headers()
+        head = proto.conn.send_response(self.status, [*head_fields, *self.headers, *tail])
         self.head_sent = True
-        return proto.conn.send_response(self.status, [*head_fields, *self.headers, *tail])
+        return head
 
     async def _pathsend(self, path: str) -> None:
         proto = self.proto
         if self.disconnected:
             return
-        with open(path, "rb") as file:  # noqa: ASYNC230 - a local open() is µs; no thread hop
-            size = os.fstat(file.fileno()).st_size
-            proto.write(self.make_head())
+        try:
+            file = open(path, "rb")  # noqa: ASYNC230, SIM115 - a local open() is µs; closed below
+        except BaseException:
+            self.response = _STARTED  # nothing was sent: the failure is answered 500
+            raise
+        with file:
+            try:
+                size = os.fstat(file.fileno()).st_size
+                head = self.make_head()
+            except BaseException:
+                self.response = _STARTED
+                raise
+            proto.write(head)
             conn = proto.conn
             offset = 0
             sendfile_ok = proto.can_sendfile()

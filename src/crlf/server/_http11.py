@@ -510,6 +510,12 @@ class HttpProtocol(asyncio.Protocol):
     def internal_error(self, cycle: Cycle) -> None:
         """Send ``500 Internal Server Error`` (fixed body) and close afterwards."""
         self.closing = True
+        if self.conn.our_state is State.ERROR:
+            # The application asked the protocol for something illegal: answer without it.
+            state = self.state
+            self.write(error_response(500, state.date, state.server_value, cycle.method == b"HEAD"))
+            self.abort_cycle(cycle)
+            return
         self.respond_plain(cycle, 500)
 
     def respond_plain(
@@ -557,24 +563,26 @@ class HttpProtocol(asyncio.Protocol):
         if self.state.access_log:
             cycle.sent += len(body)
         if not cycle.head_sent:
-            cycle.head_sent = True
+            # A LocalProtocolError (bad header, body longer than Content-Length) raises into the
+            # application before anything is written, so app_failed() can still answer 500.
             head_fields, tail = self.extra_headers()
             headers = [*head_fields, *cycle.headers, *tail]
             if final:
                 # The protocol's fast path: head + body + end in one bytes object, one write.
                 out = conn.send_response(cycle.status, headers, body)
+                cycle.head_sent = True
                 if self.state.trace:
                     trace_response(self, out[: out.find(b"\r\n\r\n") + 2])
                 self.write(out)
                 self.response_complete(cycle)
                 return
             head = conn.send_response(cycle.status, headers)
+            if body:
+                head += b"".join(conn.send_chunks(Data(body)))
+            cycle.head_sent = True
             if self.state.trace:
                 trace_response(self, head)
-            if body:
-                self.write(head + b"".join(conn.send_chunks(Data(body))))
-            else:
-                self.write(head)
+            self.write(head)
             return
         if body:
             for piece in conn.send_chunks(Data(body)):
