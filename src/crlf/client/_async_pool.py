@@ -40,7 +40,7 @@ from ..protocol import (
     Response as ResponseEvent,
 )
 from ._models import Response
-from ._pool import KEEPALIVE_MARGIN, ConnState, PoolKey, keep_alive_params
+from ._pool import KEEPALIVE_MARGIN, WATCHED_FIELDS, ConnState, PoolKey, keep_alive_params
 from ._sync_pool import StaleConnection
 
 if TYPE_CHECKING:
@@ -330,12 +330,15 @@ class AsyncConnection(asyncio.Protocol):
         assert ev is not None
         headers = ev.headers
         maximum = None
-        for name, _ in headers.items():
-            if name == b"keep-alive":
-                timeout, maximum = keep_alive_params(headers)
-                if timeout is not None:
-                    self.idle_limit = min(self.idle_limit, timeout - KEEPALIVE_MARGIN)
-                break
+        set_cookie = False
+        for name, _ in headers.items():  # one pass for the two fields the client acts on
+            if name in WATCHED_FIELDS:
+                if name == b"set-cookie":
+                    set_cookie = True
+                else:
+                    timeout, maximum = keep_alive_params(headers)
+                    if timeout is not None:
+                        self.idle_limit = min(self.idle_limit, timeout - KEEPALIVE_MARGIN)
         # Keep-Alive: max=N counts the requests the server still takes after this one (Apache).
         if maximum is not None:
             self.requests_left = maximum
@@ -350,6 +353,7 @@ class AsyncConnection(asyncio.Protocol):
                 http_version=ev.http_version,
                 url=prep.url,
             )
+            resp.set_cookie = set_cookie
             resp._attach_stream(None, self._aiter_body(prep), self._abandon)
             return resp
         parts = self._parts
@@ -358,7 +362,7 @@ class AsyncConnection(asyncio.Protocol):
         self._deadline = 0.0
         if self.pool is not None:
             self.pool.release(self)
-        return Response(
+        resp = Response(
             ev.status_code,
             headers,
             bytes(body),
@@ -366,6 +370,9 @@ class AsyncConnection(asyncio.Protocol):
             http_version=ev.http_version,
             url=prep.url,
         )
+        if set_cookie:
+            resp.set_cookie = True
+        return resp
 
     async def _aiter_body(self, prep: Prepared) -> AsyncIterator[bytes]:
         while True:

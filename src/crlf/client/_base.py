@@ -266,7 +266,7 @@ class BaseClient:
         self._plain_cache: dict[str, tuple[URL, Proxy | None, Headers]] = {}
         # (method, url) -> a reusable Prepared for argument-less calls when nothing mutates one
         # (no HTTP cache, which adds validators per request): the per-request hot path.
-        self._plain_preps: dict[tuple[str, str], Prepared] = {}
+        self._plain_preps: dict[str, Prepared] = {}  # GET only, keyed by the URL string
 
     # ------------------------------------------------------------- preparing --
 
@@ -297,10 +297,10 @@ class BaseClient:
         u, proxy, headers = hit
         m = _METHODS.get(method) or method.upper().encode("ascii")
         prep = Prepared(m, u, headers, None, self.timeout, proxy, self.http_version, None)
-        if self.cache is None:
+        if self.cache is None and m == b"GET":
             if len(self._plain_preps) >= _URL_CACHE_SIZE:
                 self._plain_preps.clear()
-            self._plain_preps[(method, url)] = prep
+            self._plain_preps[url] = prep
         return prep
 
     def _prepare(
@@ -428,7 +428,7 @@ class BaseClient:
     def _after_response(self, prep: Prepared, resp: Response, request_time: float) -> Response:
         """Cookies and cache bookkeeping for a complete (or streaming) response."""
         raw = resp.raw_headers
-        if b"set-cookie" in raw:
+        if resp.set_cookie:
             self.cookies.extract(prep.url, raw.get_all(b"set-cookie"))
         cache = self.cache
         if cache is None:

@@ -205,11 +205,11 @@ class Client(BaseClient):
     def get(self, url: Any, **kwargs: Any) -> Response:
         """``GET url`` (RFC 9110 §9.3.1)."""
         if not kwargs and not self.cookies:
-            prep = self._plain_preps.get(("GET", url))  # only filled when nothing mutates it
+            prep = self._plain_preps.get(url)  # only filled when nothing mutates it
             if prep is not None:
                 resp = self._send_single(prep, False)
                 resp._request = prep
-                if resp.status_code in _REDIRECTS or b"set-cookie" in resp.raw_headers:
+                if resp.set_cookie or resp.status_code in _REDIRECTS:
                     return self._continue(prep, resp)
                 return resp
             if type(url) is str and not self.params:

@@ -117,6 +117,7 @@ class Response:
         "from_cache",
         "history",
         "raw_headers",
+        "set_cookie",
         "status_code",
         "url",
     )
@@ -145,6 +146,7 @@ class Response:
         self._request = request
         self.history: list[Response] = []
         self.from_cache = False
+        self.set_cookie = False  # the connection saw a Set-Cookie field (the jar must look)
 
     # ---------------------------------------------------------------- head --
 

@@ -21,12 +21,22 @@ if TYPE_CHECKING:
     from ._proxy import Proxy
     from ._urls import URL
 
-__all__ = ["ConnState", "PoolKey", "keep_alive_params", "pool_key"]
+__all__ = [
+    "KEEPALIVE_MARGIN",
+    "WATCHED_FIELDS",
+    "ConnState",
+    "PoolKey",
+    "keep_alive_params",
+    "pool_key",
+]
 
 PoolKey = tuple[str, str, int, str]
 # Seconds subtracted from a server's Keep-Alive timeout so we never reuse a connection the
 # server is closing at that very moment (the race RFC 9112 §9.3.1 warns about).
 KEEPALIVE_MARGIN = 1.0
+# Response fields the connection looks for in one pass: Keep-Alive (pooling) and Set-Cookie
+# (so the client skips the cookie jar entirely for the usual response without one).
+WATCHED_FIELDS = frozenset((b"keep-alive", b"set-cookie"))
 
 
 class ConnState(enum.Enum):

@@ -48,7 +48,7 @@ from ..protocol import (
     Response as ResponseEvent,
 )
 from ._models import Response
-from ._pool import KEEPALIVE_MARGIN, ConnState, PoolKey, keep_alive_params
+from ._pool import KEEPALIVE_MARGIN, WATCHED_FIELDS, ConnState, PoolKey, keep_alive_params
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -294,12 +294,15 @@ class SyncConnection:
         self.served += 1
         headers = event.headers
         maximum = None
-        for name, _ in headers.items():
-            if name == b"keep-alive":
-                timeout, maximum = keep_alive_params(headers)
-                if timeout is not None:
-                    self.idle_limit = min(self.idle_limit, timeout - KEEPALIVE_MARGIN)
-                break
+        set_cookie = False
+        for name, _ in headers.items():  # one pass for the two fields the client acts on
+            if name in WATCHED_FIELDS:
+                if name == b"set-cookie":
+                    set_cookie = True
+                else:
+                    timeout, maximum = keep_alive_params(headers)
+                    if timeout is not None:
+                        self.idle_limit = min(self.idle_limit, timeout - KEEPALIVE_MARGIN)
         # Keep-Alive: max=N counts the requests the server still takes after this one (Apache).
         if maximum is not None:
             self.requests_left = maximum
@@ -314,6 +317,7 @@ class SyncConnection:
                 http_version=event.http_version,
                 url=prep.url,
             )
+            resp.set_cookie = set_cookie
             it = self._iter_body(release, trace)
             resp._attach_stream(it, None, lambda: self._abandon(it))
             return resp
@@ -331,7 +335,7 @@ class SyncConnection:
                 raise RemoteProtocolError("unexpected event in a response body")
         body = parts[0] if len(parts) == 1 else b"".join(parts)
         release(self)
-        return Response(
+        resp = Response(
             event.status_code,
             headers,
             body if type(body) is bytes else bytes(body),
@@ -339,6 +343,9 @@ class SyncConnection:
             event.http_version,
             prep.url,
         )
+        if set_cookie:
+            resp.set_cookie = True
+        return resp
 
     def _read_head(self, event: Any, trace: Callable[[str, bytes], None] | None) -> ResponseEvent:
         """The final response head, given the first event parsed (or NEED_DATA)."""
