@@ -19,15 +19,21 @@ __all__ = ["main"]
 SUBCOMMANDS = ("run", "serve", "demo", "get", "ws")
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Any]]:
-    """The top-level parser, and the subcommand modules that are available by name."""
+def build_parser(
+    only: str | None = None,
+) -> tuple[argparse.ArgumentParser, dict[str, Any]]:
+    """The top-level parser, and the subcommand modules that are available by name.
+
+    Args:
+        only: import just this subcommand's module (``crlf run`` need not import the client).
+    """
     parser = argparse.ArgumentParser(
         prog="crlf",
         description="The whole HTTP/1.1 session: server, static files, client and WebSockets.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules: dict[str, Any] = {}
-    for name in SUBCOMMANDS:
+    for name in (only,) if only else SUBCOMMANDS:
         try:
             module = importlib.import_module(f"crlf.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -48,8 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status.
     """
-    parser, modules = build_parser()
-    args = parser.parse_args(list(argv) if argv is not None else sys.argv[1:])
+    arguments = list(argv) if argv is not None else sys.argv[1:]
+    first = arguments[0] if arguments else None
+    parser, modules = build_parser(first if first in SUBCOMMANDS else None)
+    if first in SUBCOMMANDS and not modules:
+        parser, modules = build_parser()  # that subcommand is missing: argparse says so
+    args = parser.parse_args(arguments)
     module = modules.get(args.command or "")
     if module is None:
         parser.print_help()
