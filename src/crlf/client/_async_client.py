@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConnectError, ConnectTimeout, ReadError
-from ._async_pool import AsyncConnection, AsyncPool, async_connect_tunnel
+from ._async_pool import AsyncConnection, AsyncPool
 from ._base import IDEMPOTENT, UNSET, BaseClient, Prepared
 from ._client import tunnel_authority
 from ._sync_pool import StaleConnection
 from ._tls import make_ssl_context
+from ._tunnel import async_connect_tunnel
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import (
     PoolTimeout,
-    ProxyError,
     ReadError,
     ReadTimeout,
     RemoteProtocolError,
@@ -30,7 +29,6 @@ from ..protocol import (
     Connection,
     Data,
     EndOfMessage,
-    Headers,
     InformationalResponse,
     Request,
     Role,
@@ -47,7 +45,7 @@ if TYPE_CHECKING:
     from ._base import Prepared
     from ._config import PoolLimits
 
-__all__ = ["AsyncConnection", "AsyncPool", "async_connect_tunnel"]
+__all__ = ["AsyncConnection", "AsyncPool"]
 
 DONE = State.DONE
 _EOM = EndOfMessage()
@@ -586,69 +584,3 @@ class AsyncPool:
     def idle_count(self) -> int:
         """IDLE connections held (for tests)."""
         return sum(len(v) for v in self._idle.values())
-
-
-class _TunnelProtocol(asyncio.Protocol):
-    """Reads the proxy's answer to CONNECT before the tunnel carries TLS."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.proto = Connection(Role.CLIENT)
-        self.done: asyncio.Future[Any] = loop.create_future()
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.proto.receive_data(data)
-        self._process()
-
-    def eof_received(self) -> bool:
-        self.proto.receive_eof()
-        self._process()
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.done.done():
-            self.done.set_exception(ProxyError(f"the proxy closed the connection: {exc}"))
-
-    def _process(self) -> None:
-        try:
-            while True:
-                ev = self.proto.next_event()
-                if ev is NEED_DATA:
-                    return
-                if type(ev) is InformationalResponse:
-                    continue
-                if not self.done.done():
-                    self.done.set_result(ev)
-                return
-        except RemoteProtocolError as exc:
-            if not self.done.done():
-                self.done.set_exception(ProxyError(f"bad answer to CONNECT: {exc}"))
-
-
-async def async_connect_tunnel(
-    loop: asyncio.AbstractEventLoop,
-    proxy_host: str,
-    proxy_port: int,
-    authority: bytes,
-    proxy_auth: bytes | None,
-) -> tuple[asyncio.Transport, _TunnelProtocol]:
-    """Open a CONNECT tunnel (RFC 9110 §9.3.6); return the transport, ready for start_tls."""
-    transport, tunnel = await loop.create_connection(
-        lambda: _TunnelProtocol(loop), proxy_host, proxy_port
-    )
-    headers = [(b"Host", authority)]
-    if proxy_auth is not None:
-        headers.append((b"Proxy-Authorization", proxy_auth))
-    head = tunnel.proto.send(Request(method=b"CONNECT", target=authority, headers=Headers(headers)))
-    tunnel.proto.send(_EOM)
-    transport.write(head)
-    ev = await tunnel.done
-    if type(ev) is not ResponseEvent or not 200 <= ev.status_code < 300:
-        transport.close()
-        code = getattr(ev, "status_code", "no response")
-        raise ProxyError(f"the proxy refused CONNECT {authority.decode()}: {code}")
-    return transport, tunnel

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConnectError, ConnectTimeout, ReadError
 from ._base import IDEMPOTENT, UNSET, BaseClient, Prepared
-from ._sync_pool import StaleConnection, SyncConnection, SyncPool, connect_tunnel, open_socket
+from ._sync_pool import StaleConnection, SyncConnection, SyncPool, open_socket
 from ._tls import make_ssl_context
+from ._tunnel import connect_tunnel
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

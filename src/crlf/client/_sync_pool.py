@@ -26,7 +26,6 @@ from ..errors import (
     ConnectError,
     ConnectTimeout,
     PoolTimeout,
-    ProxyError,
     ReadError,
     ReadTimeout,
     RemoteProtocolError,
@@ -38,7 +37,6 @@ from ..protocol import (
     Connection,
     Data,
     EndOfMessage,
-    Headers,
     InformationalResponse,
     Request,
     Role,
@@ -56,7 +54,7 @@ if TYPE_CHECKING:
     from ._base import Prepared
     from ._config import PoolLimits, Timeout
 
-__all__ = ["StaleConnection", "SyncConnection", "SyncPool"]
+__all__ = ["StaleConnection", "SyncConnection", "SyncPool", "open_socket"]
 
 DONE = State.DONE
 READ_SIZE = 64 * 1024  # one recv: nginx's default output buffers are 32 KiB x 2
@@ -536,46 +534,3 @@ class SyncPool:
     def idle_count(self) -> int:
         """IDLE connections held (for tests)."""
         return sum(len(v) for v in self._idle.values())
-
-
-def connect_tunnel(
-    sock: socket.socket, authority: bytes, proxy_auth: bytes | None, timeout: Timeout
-) -> bytes:
-    """Open a CONNECT tunnel (RFC 9110 §9.3.6) through an http proxy on ``sock``.
-
-    Returns:
-        Bytes the proxy sent after its 2xx head (normally none).
-
-    Raises:
-        ProxyError: the proxy refused (non-2xx) or broke the exchange.
-    """
-    proto = Connection(Role.CLIENT)
-    headers = [(b"Host", authority)]
-    if proxy_auth is not None:
-        headers.append((b"Proxy-Authorization", proxy_auth))
-    head = proto.send(Request(method=b"CONNECT", target=authority, headers=Headers(headers)))
-    proto.send(_EOM)
-    sock.settimeout(timeout.connect)
-    try:
-        sock.sendall(head)
-        while True:
-            event = proto.next_event()
-            if event is NEED_DATA:
-                data = sock.recv(READ_SIZE)
-                if data:
-                    proto.receive_data(data)
-                else:
-                    proto.receive_eof()
-                continue
-            if type(event) is InformationalResponse:
-                continue
-            break
-    except TimeoutError as exc:
-        raise ConnectTimeout("the proxy did not answer CONNECT in time") from exc
-    except (OSError, RemoteProtocolError) as exc:
-        raise ProxyError(f"CONNECT through the proxy failed: {exc}") from exc
-    if type(event) is not ResponseEvent or not 200 <= event.status_code < 300:
-        code = getattr(event, "status_code", "no response")
-        raise ProxyError(f"the proxy refused CONNECT {authority.decode()}: {code}")
-    sock.settimeout(None)
-    return proto.trailing_data[0]
