@@ -186,8 +186,6 @@ class AsyncConnection(asyncio.Protocol):
             elif t is ResponseEvent:
                 self._on_head(ev)  # type: ignore[arg-type]
             elif t is InformationalResponse:
-                if self.trace is not None:
-                    self._trace_head()
                 cont = self._continue
                 if cont is not None and not cont.done():
                     cont.set_result(None)
@@ -195,9 +193,6 @@ class AsyncConnection(asyncio.Protocol):
                 return
             else:
                 raise RemoteProtocolError("the server closed the connection without a response")
-
-    def _trace_head(self) -> None:
-        pass  # heads are traced by the sync client (crlf get); async tracing is not offered
 
     def _on_head(self, ev: ResponseEvent) -> None:
         self._head = ev

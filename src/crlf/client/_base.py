@@ -15,7 +15,6 @@ behave identically:
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from typing import Any
@@ -498,8 +497,3 @@ class BaseClient:
         )
         self._build_headers(nxt)
         return nxt
-
-
-def now() -> float:
-    """Wall-clock seconds (the cache's request_time)."""
-    return time.time()

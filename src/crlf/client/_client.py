@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -263,6 +262,3 @@ class Client(BaseClient):
             self._pool.close()
         except Exception:  # pragma: no cover - interpreter shutdown
             pass
-
-
-_ = socket  # socket errors are translated in _sync_pool
