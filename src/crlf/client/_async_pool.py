@@ -323,11 +323,13 @@ class AsyncConnection(asyncio.Protocol):
         assert ev is not None
         headers = ev.headers
         maximum = None
-        set_cookie = False
-        for name, _ in headers.items():  # one pass for the two fields the client acts on
+        set_cookie = encoded = False
+        for name, _ in headers.items():  # one pass for the fields the client acts on
             if name in WATCHED_FIELDS:
                 if name == b"set-cookie":
                     set_cookie = True
+                elif name == b"content-encoding":
+                    encoded = True
                 else:
                     timeout, maximum = keep_alive_params(headers)
                     if timeout is not None:
@@ -347,6 +349,7 @@ class AsyncConnection(asyncio.Protocol):
                 url=prep.url,
             )
             resp.set_cookie = set_cookie
+            resp.encoded = encoded
             resp._attach_stream(None, self._aiter_body(prep), self._abandon)
             return resp
         parts = self._parts
@@ -363,6 +366,7 @@ class AsyncConnection(asyncio.Protocol):
             http_version=ev.http_version,
             url=prep.url,
         )
+        resp.encoded = encoded
         if set_cookie:
             resp.set_cookie = True
         return resp

@@ -114,6 +114,7 @@ class Response:
         "_reason",
         "_request",
         "_version",
+        "encoded",
         "from_cache",
         "history",
         "raw_headers",
@@ -147,6 +148,7 @@ class Response:
         self.history: list[Response] = []
         self.from_cache = False
         self.set_cookie = False  # the connection saw a Set-Cookie field (the jar must look)
+        self.encoded: bool | None = None  # has Content-Encoding; None: not looked at yet
 
     # ---------------------------------------------------------------- head --
 
@@ -243,7 +245,10 @@ class Response:
         raw = self._raw_body
         if raw is None:
             raise ResponseNotRead("streamed response: call read() (or aread()) first")
-        if b"content-encoding" not in self.raw_headers:
+        encoded = self.encoded
+        if encoded is None:
+            encoded = b"content-encoding" in self.raw_headers
+        if not encoded:
             self._content = raw
             return raw
         self._content = content = self._decode_all(raw)

@@ -34,9 +34,9 @@ PoolKey = tuple[str, str, int, str]
 # Seconds subtracted from a server's Keep-Alive timeout so we never reuse a connection the
 # server is closing at that very moment (the race RFC 9112 §9.3.1 warns about).
 KEEPALIVE_MARGIN = 1.0
-# Response fields the connection looks for in one pass: Keep-Alive (pooling) and Set-Cookie
-# (so the client skips the cookie jar entirely for the usual response without one).
-WATCHED_FIELDS = frozenset((b"keep-alive", b"set-cookie"))
+# Response fields the connection looks for in one pass: Keep-Alive (pooling), Set-Cookie (the
+# cookie jar is skipped for the usual response without one) and Content-Encoding (decoding).
+WATCHED_FIELDS = frozenset((b"keep-alive", b"set-cookie", b"content-encoding"))
 
 
 class ConnState(enum.Enum):

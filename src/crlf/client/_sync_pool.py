@@ -292,11 +292,13 @@ class SyncConnection:
         self.served += 1
         headers = event.headers
         maximum = None
-        set_cookie = False
-        for name, _ in headers.items():  # one pass for the two fields the client acts on
+        set_cookie = encoded = False
+        for name, _ in headers.items():  # one pass for the fields the client acts on
             if name in WATCHED_FIELDS:
                 if name == b"set-cookie":
                     set_cookie = True
+                elif name == b"content-encoding":
+                    encoded = True
                 else:
                     timeout, maximum = keep_alive_params(headers)
                     if timeout is not None:
@@ -316,6 +318,7 @@ class SyncConnection:
                 url=prep.url,
             )
             resp.set_cookie = set_cookie
+            resp.encoded = encoded
             it = self._iter_body(release, trace)
             resp._attach_stream(it, None, lambda: self._abandon(it))
             return resp
@@ -341,6 +344,7 @@ class SyncConnection:
             event.http_version,
             prep.url,
         )
+        resp.encoded = encoded
         if set_cookie:
             resp.set_cookie = True
         return resp
