@@ -190,3 +190,40 @@ async def test_open_timeout() -> None:
     async with server:
         with pytest.raises(ConnectError, match="timed out"):
             await connect(f"ws://127.0.0.1:{port}/", open_timeout=0.2)
+
+
+async def test_close_timeout_aborts_a_silent_server() -> None:
+    # The raw server accepts, then neither answers our Close nor closes the TCP connection.
+    server, port = await raw_server(accept_then(b""))
+    async with server:
+        ws = await connect(f"ws://127.0.0.1:{port}/", close_timeout=0.2)
+        await ws.close()
+        assert ws.close_code == 1006
+
+
+async def test_ipv6_host_header() -> None:
+    heads: list[bytes] = []
+
+    def reply(head: bytes) -> bytes:
+        heads.append(head)
+        return accept_then(b"")(head)
+
+    try:
+        server = await asyncio.start_server(lambda r, w: None, "::1", 0)
+    except OSError:
+        pytest.skip("no IPv6 loopback")
+    server.close()
+    await server.wait_closed()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(reply(await reader.readuntil(b"\r\n\r\n")))
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "::1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        ws = await connect(f"ws://[::1]:{port}/path?q=1", close_timeout=0.2)
+        await ws.close()
+    assert heads[0].startswith(b"GET /path?q=1 HTTP/1.1\r\n")
+    assert f"\r\nHost: [::1]:{port}\r\n".encode() in heads[0]
