@@ -140,9 +140,7 @@ class Frame:
 
     __slots__ = ("fin", "opcode", "payload", "rsv1")
 
-    def __init__(
-        self, opcode: int, payload: bytes, *, fin: bool = True, rsv1: bool = False
-    ) -> None:
+    def __init__(self, opcode: int, payload: bytes, fin: bool = True, rsv1: bool = False) -> None:
         self.opcode = opcode
         self.payload = payload
         self.fin = fin
@@ -252,15 +250,22 @@ class FrameDecoder:
             end = pos + 4 + length
             if have < end:
                 return None
-            key = bytes(buf[pos : pos + 4])
-            payload = mask(memoryview(buf)[pos + 4 : end], key) if length else b""
+            if length < _TRANSLATE_MIN:
+                # mask() inlined for the common small frame (one big-int XOR, see above)
+                repeated = buf[pos : pos + 4] * ((length >> 2) + 1)
+                payload = (
+                    int.from_bytes(buf[pos + 4 : end], "little")
+                    ^ int.from_bytes(repeated[:length], "little")
+                ).to_bytes(length, "little")
+            else:
+                payload = mask(memoryview(buf)[pos + 4 : end], bytes(buf[pos : pos + 4]))
         else:
             end = pos + length
             if have < end:
                 return None
             payload = bytes(buf[pos:end])
         del buf[:end]
-        return Frame(opcode, payload, fin=bool(b0 & 0x80), rsv1=bool(b0 & 0x40))
+        return Frame(opcode, payload, b0 & 0x80 != 0, b0 & 0x40 != 0)
 
 
 def frame_header(
