@@ -384,3 +384,22 @@ def test_connect_tunnel_through_proxy(scripted: Callable[[Handler], ScriptedServ
             r = client.get(f"https://localhost:{origin_port}/secure")
         assert r.status_code == 200
         assert r.content == b"tls ok /secure"
+
+
+def test_bodyless_post_says_content_length_zero(serve: Serve) -> None:
+    # RFC 9110 §8.6: a POST without content should send Content-Length: 0 (servers answer 411
+    # otherwise); the argument-less GET fast path must not leak that header to GETs or back.
+    server = serve(echo)
+    with crlf.Client() as client:
+        client.get(server.url())
+        client.post(server.url())
+        client.get(server.url())
+        client.put(server.url())
+        client.delete(server.url())
+    assert [(r[1], r[3].get("content-length")) for r in server.requests] == [
+        ("GET", None),
+        ("POST", "0"),
+        ("GET", None),
+        ("PUT", "0"),
+        ("DELETE", None),
+    ]

@@ -59,6 +59,10 @@ _CREDENTIAL_FIELDS = frozenset((b"authorization", b"cookie"))
 # Default threshold for Expect: 100-continue (curl uses 1 MiB since 7.69; RFC 9110 §10.1.1).
 EXPECT_CONTINUE_THRESHOLD = 1024 * 1024
 _URL_CACHE_SIZE = 512  # parsed URLs a client remembers
+# Methods whose argument-less request has the same header block (POST/PUT/PATCH add a
+# Content-Length: 0, see _build_headers), so one prepared block per URL serves them all.
+_PLAIN_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "DELETE"))
+_EMPTY_BODY_METHODS = frozenset((b"POST", b"PUT", b"PATCH"))
 _METHODS = {
     m.decode(): m for m in (b"GET", b"HEAD", b"POST", b"PUT", b"PATCH", b"DELETE", b"OPTIONS")
 }
@@ -286,6 +290,8 @@ class BaseClient:
 
     def _prepare_plain(self, method: str, url: str) -> Prepared:
         """``_prepare`` for a call with no arguments and an empty cookie jar (the hot path)."""
+        if method not in _PLAIN_METHODS:
+            return self._prepare(method, url)  # POST/PUT/PATCH say Content-Length: 0
         hit = self._plain_cache.get(url)
         if hit is None:
             prep = self._prepare(method, url)
@@ -345,7 +351,7 @@ class BaseClient:
         body = prep.body
         proxied = prep.proxy is not None and u.scheme == "http"
         cookie = self.cookies.header_for(u) if self.cookies else None
-        if not user and body is None and cookie is None:
+        if not user and body is None and cookie is None and prep.method not in _EMPTY_BODY_METHODS:
             key = (u.authority, proxied)
             plain = self._plain_headers.get(key)
             if plain is None:
@@ -382,7 +388,7 @@ class BaseClient:
             ):
                 pairs.append((b"Expect", b"100-continue"))  # RFC 9110 §10.1.1
                 prep.expect_continue = True
-        elif prep.method in (b"POST", b"PUT", b"PATCH") and b"content-length" not in user_names:
+        elif prep.method in _EMPTY_BODY_METHODS and b"content-length" not in user_names:
             pairs.append((b"Content-Length", b"0"))  # RFC 9110 §8.6: a POST without body says so
         prep.headers = Headers(pairs)
 
