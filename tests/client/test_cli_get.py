@@ -101,3 +101,15 @@ def test_exit_codes(serve: Serve, capsysbinary: pytest.CaptureFixture[bytes]) ->
     assert main(["get", "not a url"]) == 1
     err = capsysbinary.readouterr().err
     assert b"ConnectError" in err
+
+
+def test_several_urls_share_one_connection(
+    serve: Serve, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    server = serve(lambda peer, m, t, h, b: peer.respond(200, t.encode()))
+    assert main(["get", "-v", server.url("/a"), server.url("/b")]) == 0
+    captured = capsysbinary.readouterr()
+    assert captured.out == b"/a/b"
+    assert captured.err.count(b"* Connected to") == 1
+    assert b"* Re-using existing connection" in captured.err
+    assert server.connections == 1

@@ -7,6 +7,7 @@ Examples::
     crlf get -d "name=Juan%20Garcia" http://127.0.0.1:8000/contact_form.php
     crlf get --form name=Juan --form doc=@carta.txt http://127.0.0.1:8000/upload
     crlf get -L -o page.html http://127.0.0.1:8000/moved
+    crlf get -v http://127.0.0.1:8000/ http://127.0.0.1:8000/fr   # the second reuses the connection
 
 ``-v`` prints both heads on stderr exactly as they crossed the wire (the seed's examples are
 such heads), with ``*`` lines saying when a connection is opened or reused. Exit status follows
@@ -51,7 +52,9 @@ def add_parser(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("url", help="http:// or https:// URL")
+    parser.add_argument(
+        "url", nargs="+", help="http:// or https:// URL; several share one keep-alive client"
+    )
     parser.add_argument(
         "-X", "--request", dest="method", help="method (default GET, POST with -d/--form)"
     )
@@ -218,16 +221,17 @@ def main(args: argparse.Namespace) -> int:
             kwargs["data"] = fields
         elif content is not None:
             kwargs["content"] = content
-        with client.stream(method, args.url, **kwargs) as r:
-            if (args.include or args.head) and not args.verbose:
-                out.write(f"{r.http_version} {r.status_code} {r.reason_phrase}\r\n".encode())
-                for name, value in r.headers.raw.raw_items():
-                    out.write(name + b": " + value + b"\r\n")
-                out.write(b"\r\n")
-            if not args.head:
-                _write_body(r, args, out, err)
-            if args.fail:
-                r.raise_for_status()
+        for url in args.url:  # like curl: later URLs reuse the connection when they can
+            with client.stream(method, url, **kwargs) as r:
+                if (args.include or args.head) and not args.verbose:
+                    out.write(f"{r.http_version} {r.status_code} {r.reason_phrase}\r\n".encode())
+                    for name, value in r.headers.raw.raw_items():
+                        out.write(name + b": " + value + b"\r\n")
+                    out.write(b"\r\n")
+                if not args.head:
+                    _write_body(r, args, out, err)
+                if args.fail:
+                    r.raise_for_status()
     except HTTPStatusError as exc:
         status = 22
         if not args.silent:
