@@ -424,7 +424,7 @@ class HttpProtocol(asyncio.Protocol):
             "query_string": query,
             "headers": headers,
             "state": state.app_state.copy(),
-            "extensions": {"http.response.pathsend": {}},
+            "extensions": state.extensions,
         }
         cycle = Cycle(self, method, target)
         self.cycle = cycle
