@@ -74,19 +74,30 @@ def test_keep_alive_max_counts_down_then_closes() -> None:
         assert read_until_close(sock) == b""
 
 
-def test_http10_without_keep_alive_closes_and_never_chunks() -> None:
+@pytest.mark.parametrize("connection", [b"", b"Connection: keep-alive\r\n"])
+def test_http10_streamed_response_closes_and_never_chunks(connection: bytes) -> None:
     async def streaming(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"part1 ", "more_body": True})
         await send({"type": "http.response.body", "body": b"part2"})
 
     with running(streaming) as server, server.connect() as sock:
-        sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        sock.sendall(b"GET / HTTP/1.0\r\n" + connection + b"\r\n")
         data = read_until_close(sock)
         head, _, body = data.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 200 OK")
         assert _header(head + b"\r\n", b"transfer-encoding") is None
+        assert _header(head + b"\r\n", b"keep-alive") is None
         assert body == b"part1 part2"  # delimited by the close (RFC 9112 §6.3 rule 8)
+
+
+def test_http10_without_keep_alive_closes() -> None:
+    with running(hello_app) as server, server.connect() as sock:
+        sock.sendall(b"GET /x HTTP/1.0\r\n\r\n")
+        data = read_until_close(sock)
+    assert b"connection: close" in data.lower()
+    assert b"keep-alive:" not in data.lower()
+    assert data.endswith(b"hello /x")
 
 
 def test_http10_with_keep_alive_stays_open() -> None:

@@ -235,7 +235,7 @@ class Cycle:
     def make_head(self) -> bytes:
         """Serialise the response head with the server's fields (Date, Server, Keep-Alive)."""
         proto = self.proto
-        head_fields, tail = proto.extra_headers()
+        head_fields, tail = proto.extra_headers(False, self.headers)
         head = proto.conn.send_response(self.status, [*head_fields, *self.headers, *tail])
         self.head_sent = True
         return head

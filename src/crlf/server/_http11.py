@@ -540,14 +540,26 @@ class HttpProtocol(asyncio.Protocol):
         cycle.disconnect()
         self.close()
 
-    def extra_headers(self) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
-        """The server's fields before and after the application's (Date, Server; Keep-Alive)."""
+    def extra_headers(
+        self, final: bool = True, headers: Any = ()
+    ) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
+        """The server's fields before and after the application's (Date, Server; Keep-Alive).
+
+        Args:
+            final: the whole body is known (the protocol will set Content-Length).
+            headers: the application's fields (looked at for HTTP/1.0 streaming only).
+        """
         state = self.state
         left = self.requests_left
         if self.closing or state.shutting_down or self.eof or left == 0:
             self.closing = True
             return state.head_fields, state.tail_close
-        if not self.conn.keep_alive:
+        conn = self.conn
+        if not conn.keep_alive:
+            return state.head_fields, state.tail_none
+        if conn.their_http_version == b"1.0" and not final and not _has_length(headers):
+            # A streamed body to a 1.0 client is delimited by the close (RFC 9112 §6.3 rule 8):
+            # the protocol adds Connection: close, so no Keep-Alive promise.
             return state.head_fields, state.tail_none
         if left is None:
             return state.head_fields, state.tail_keep_alive
@@ -565,7 +577,7 @@ class HttpProtocol(asyncio.Protocol):
         if not cycle.head_sent:
             # A LocalProtocolError (bad header, body longer than Content-Length) raises into the
             # application before anything is written, so app_failed() can still answer 500.
-            head_fields, tail = self.extra_headers()
+            head_fields, tail = self.extra_headers(final, cycle.headers)
             headers = [*head_fields, *cycle.headers, *tail]
             if final:
                 # The protocol's fast path: head + body + end in one bytes object, one write.
@@ -781,6 +793,11 @@ class HttpProtocol(asyncio.Protocol):
         """The upgraded connection ended (called by the WebSocket handler)."""
         self.closed = True
         self.state.connection_closed(self)
+
+
+def _has_length(headers: Any) -> bool:
+    """Whether the application's fields carry a Content-Length (any case)."""
+    return any(name.lower() == b"content-length" for name, _ in headers)
 
 
 def _wants_websocket(headers: list[tuple[bytes, bytes]]) -> bool:
