@@ -271,3 +271,37 @@ def test_sigterm_is_graceful_and_access_log_is_combined(tmp_path: Path) -> None:
     assert "HTTP/1.1 200 OK" in text
     assert "content-length: 2" in text
     assert b"Shutting down" in err
+
+
+def test_fd_serves_an_inherited_socket(tmp_path: Path) -> None:
+    _write_app(
+        tmp_path,
+        "async def app(scope, receive, send):\n"
+        "    if scope['type'] != 'http':\n"
+        "        return\n"
+        "    await send({'type': 'http.response.start', 'status': 200,\n"
+        "                'headers': [(b'content-length', b'2')]})\n"
+        "    await send({'type': 'http.response.body', 'body': b'fd'})\n",
+    )
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=SRC)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crlf", "run", "app_under_test:app", "--app-dir", str(tmp_path), "--fd", str(listener.fileno()), "--lifespan", "off"],
+        env=env,
+        pass_fds=[listener.fileno()],
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    listener.close()  # the child holds its own copy
+    try:
+        _wait_ready(proc, port)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert read_response(sock)[1] == b"fd"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
