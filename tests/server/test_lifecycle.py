@@ -289,7 +289,19 @@ def test_fd_serves_an_inherited_socket(tmp_path: Path) -> None:
     port = listener.getsockname()[1]
     env = dict(os.environ, PYTHONPATH=SRC)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crlf", "run", "app_under_test:app", "--app-dir", str(tmp_path), "--fd", str(listener.fileno()), "--lifespan", "off"],
+        [
+            sys.executable,
+            "-m",
+            "crlf",
+            "run",
+            "app_under_test:app",
+            "--app-dir",
+            str(tmp_path),
+            "--fd",
+            str(listener.fileno()),
+            "--lifespan",
+            "off",
+        ],
         env=env,
         pass_fds=[listener.fileno()],
         stderr=subprocess.PIPE,

@@ -481,3 +481,26 @@ def test_illegal_responses_become_500(messages: list[dict[str, Any]]) -> None:
         data = read_until_close(sock)
     assert data.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
     assert b"Injected" not in data
+
+
+def test_body_dripped_below_the_minimum_rate_is_cut() -> None:
+    # 1 byte per 50 ms is 20 B/s, under the 100 B/s asked: each byte buys 10 ms while 50 pass,
+    # so the 0.2 s allowance runs out after a handful of bytes (RFC 9110 §15.5.9: 408).
+    with (
+        running(_echo_body, timeout_body_read=0.2, body_min_rate=100) as server,
+        server.connect() as sock,
+    ):
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
+        import time
+
+        sent = 0
+        try:
+            while sent < 100:
+                sock.sendall(b"x")
+                sent += 1
+                time.sleep(0.05)  # the client's pace is what is under test, not a sync
+        except OSError:
+            pass
+        data = read_until_close(sock)
+    assert data.startswith(b"HTTP/1.1 408")
+    assert sent < 20

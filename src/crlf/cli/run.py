@@ -90,6 +90,12 @@ def add_parser(subparsers: Any) -> None:
         default=30.0,
         help="seconds of silence while the app waits for body bytes (default 30)",
     )
+    session.add_argument(
+        "--body-min-rate",
+        type=float,
+        default=500.0,
+        help="bytes/s a request body must keep up while the app waits (default 500; 0 = off)",
+    )
     session.add_argument("--limit-concurrency", type=int, default=None, help="max connections")
     session.add_argument(
         "--timeout-graceful-shutdown",
@@ -153,6 +159,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
             "proxy_headers",
         )
     }
+    options["body_min_rate"] = args.body_min_rate or None
     if args.forwarded_allow_ips is not None:
         options["forwarded_allow_ips"] = args.forwarded_allow_ips
     return Config(**options)

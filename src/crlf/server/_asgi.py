@@ -64,6 +64,7 @@ class Cycle:
     __slots__ = (
         "app_done",
         "body",
+        "body_deadline",
         "body_done",
         "body_size",
         "client",
@@ -94,6 +95,7 @@ class Cycle:
         self.body_size = 0
         self.more_body = True
         self.body_done = False
+        self.body_deadline = 0.0  # loop time; set at the first wait for body bytes
         self.disconnected = False
         self.waiter: asyncio.Future[None] | None = None
         self.continue_sent = False

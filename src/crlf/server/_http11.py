@@ -330,7 +330,13 @@ class HttpProtocol(asyncio.Protocol):
                 elif kind is Data:
                     cycle = self.cycle
                     if cycle is not None and cycle.response != _COMPLETE:
-                        cycle.feed(event.data)  # type: ignore[union-attr, arg-type]
+                        data: bytes = event.data  # type: ignore[union-attr, assignment]
+                        if cycle.body_deadline and self.state.body_min_rate is not None:
+                            cycle.body_deadline = min(
+                                cycle.body_deadline + len(data) / self.state.body_min_rate,
+                                self.loop.time() + self.state.timeout_body_read,
+                            )
+                        cycle.feed(data)
                         if cycle.body_size > _BODY_HIGH_WATER and not self.read_paused:
                             self.read_paused = True
                             self.transport.pause_reading()
@@ -668,9 +674,19 @@ class HttpProtocol(asyncio.Protocol):
             self.transport.resume_reading()
 
     def waiting_for_body(self, cycle: Cycle) -> None:
-        """The application waits for body bytes: start the body timeout, make sure we read."""
+        """The application waits for body bytes: start the body timeout, make sure we read.
+
+        Like Apache's ``RequestReadTimeout body=T,MinRate=R``: the first wait allows
+        ``timeout_body_read`` seconds, and every byte received extends the deadline by 1/R s
+        (never beyond ``timeout_body_read`` from now), so a client dripping a byte now and then
+        cannot hold the connection forever. Without a minimum rate each wait gets the full time.
+        """
         if self.cycle is cycle:
-            self.arm(_PH_BODY, self.loop.time() + self.state.timeout_body_read)
+            state = self.state
+            now = self.loop.time()
+            if state.body_min_rate is None or not cycle.body_deadline:
+                cycle.body_deadline = now + state.timeout_body_read
+            self.arm(_PH_BODY, cycle.body_deadline)
             if self.read_paused:
                 self.read_paused = False
                 self.transport.resume_reading()

@@ -94,6 +94,7 @@ class ServerState:
         self.timeout_keep_alive = config.timeout_keep_alive
         self.timeout_header_read = config.timeout_header_read
         self.timeout_body_read = config.timeout_body_read
+        self.body_min_rate = config.body_min_rate
         self.max_requests = config.max_requests_per_connection
         self.limit_concurrency = config.limit_concurrency
         self.shutting_down = False

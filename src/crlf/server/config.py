@@ -19,8 +19,10 @@ Defaults, and why:
   many more requests the connection may make (``max=98`` in the seed) and the last one closes.
 - ``timeout_header_read = 10`` seconds for a whole request head, counted from the first byte (or
   from the accept): nginx ``client_header_timeout`` is 60, Apache ``RequestReadTimeout header=20-40``.
-- ``timeout_body_read = 30`` seconds of silence while the application waits for request body bytes
-  (Apache ``RequestReadTimeout body=20``, nginx ``client_body_timeout 60``).
+- ``timeout_body_read = 30`` seconds while the application waits for request body bytes
+  (Apache ``RequestReadTimeout body=20``, nginx ``client_body_timeout 60``), extended by one
+  second per ``body_min_rate = 500`` bytes received (Apache ``MinRate=500``), so a client that
+  drips its body cannot hold a connection for ever; ``None`` restarts the timeout at each wait.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ class Config:
     # A safe lifecycle.
     timeout_header_read: float = 10.0
     timeout_body_read: float = 30.0
+    body_min_rate: float | None = 500.0  # bytes/s while the app waits (Apache MinRate=500)
     limit_concurrency: int | None = None
     timeout_graceful_shutdown: float = 30.0
     limits: Limits | None = None
@@ -121,6 +124,8 @@ class Config:
                 raise ValueError(f"{name} must be positive")
         if self.max_requests_per_connection is not None and self.max_requests_per_connection < 1:
             raise ValueError("max_requests_per_connection must be at least 1")
+        if self.body_min_rate is not None and self.body_min_rate <= 0:
+            raise ValueError("body_min_rate must be positive (or None)")
         if self.limit_concurrency is not None and self.limit_concurrency < 1:
             raise ValueError("limit_concurrency must be at least 1")
         if self.wsgi_threads < 1:
