@@ -145,29 +145,46 @@ class Cycle:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def receive(self) -> dict[str, Any]:
+    def receive(self) -> Any:
         """ASGI ``receive``: the next ``http.request`` body message, or ``http.disconnect``.
 
         Once the whole body was handed over, it waits until the client disconnects or the
-        response is complete, and then says ``http.disconnect`` (as uvicorn does).
+        response is complete, and then says ``http.disconnect`` (as uvicorn does). When the
+        message is ready (the usual case: the body came with the head) the awaitable returned
+        is a done future, cheaper to make and await than a coroutine.
         """
+        message = self._ready_message()
+        if message is None:
+            return self._receive_wait()
+        future = self.proto.loop.create_future()
+        future.set_result(message)
+        return future
+
+    def _ready_message(self) -> dict[str, Any] | None:
+        """The message ``receive()`` can give without waiting, if there is one."""
+        if self.disconnected or self.response == _COMPLETE:
+            return _DISCONNECT
+        if self.body or (not self.more_body and not self.body_done):
+            if self.body_size:
+                chunks = self.body
+                body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                self.body = []
+                self.body_size = 0
+                self.proto.body_consumed()
+            else:
+                self.body = []
+                body = b""
+            more = self.more_body
+            if not more:
+                self.body_done = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return None
+
+    async def _receive_wait(self) -> dict[str, Any]:
         while True:
-            if self.disconnected or self.response == _COMPLETE:
-                return _DISCONNECT
-            if self.body or (not self.more_body and not self.body_done):
-                if self.body_size:
-                    chunks = self.body
-                    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-                    self.body = []
-                    self.body_size = 0
-                    self.proto.body_consumed()
-                else:
-                    self.body = []
-                    body = b""
-                more = self.more_body
-                if not more:
-                    self.body_done = True
-                return {"type": "http.request", "body": body, "more_body": more}
+            message = self._ready_message()
+            if message is not None:
+                return message
             proto = self.proto
             waiter = proto.loop.create_future()
             self.waiter = waiter
