@@ -152,12 +152,16 @@ class SyncConnection:
     def _sendall(self, data: Any) -> None:
         try:
             self.sock.sendall(data)
-        except (BlockingIOError, TimeoutError) as exc:
-            raise WriteTimeout("the server accepted no bytes within the write timeout") from exc
         except OSError as exc:
-            if self.served:  # nothing of this exchange was received yet: the idle race
-                raise StaleConnection(str(exc)) from exc
-            raise WriteError(f"sending the request failed: {exc}") from exc
+            raise self._send_error(exc) from exc
+
+    def _send_error(self, exc: OSError) -> Exception:
+        """The typed error for a failed write."""
+        if isinstance(exc, BlockingIOError | TimeoutError):
+            return WriteTimeout("the server accepted no bytes within the write timeout")
+        if self.served:  # nothing of this exchange was received yet: the idle race
+            return StaleConnection(str(exc))
+        return WriteError(f"sending the request failed: {exc}")
 
     def _recv(self, got_response: bool) -> None:
         try:
@@ -214,7 +218,10 @@ class SyncConnection:
         body = prep.body
         if body is None:
             proto.send(_EOM)
-            self._sendall(head)
+            try:
+                self.sock.sendall(head)
+            except OSError as exc:
+                raise self._send_error(exc) from exc
             return None
         if body.data is not None and not prep.expect_continue:
             parts = proto.send_chunks(Data(body.data))
