@@ -146,3 +146,30 @@ def test_cache_serves_fresh_without_contacting_server(nginx: Nginx) -> None:
     fresh = [line for line in before if "/fresh/page.txt" in line]
     assert len(fresh) == 1
     assert [line for line in after if "/fresh/page.txt" in line] == fresh  # never reached nginx
+
+
+def test_threads_share_one_client_within_limits(nginx: Nginx) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+    texts: list[str] = []
+    with crlf.Client(max_connections=4) as client:
+
+        def work() -> None:
+            try:
+                for _ in range(50):
+                    r = client.get(nginx.url("/conn"))
+                    assert r.status_code == 200
+                    texts.append(r.text)
+            except BaseException as exc:  # collected for the assertion below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not errors
+        assert client.pool.connections_opened <= 4
+    assert len(texts) == 400
+    assert len(set(texts)) <= 4  # nginx saw at most four connections
