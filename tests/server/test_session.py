@@ -504,3 +504,58 @@ def test_body_dripped_below_the_minimum_rate_is_cut() -> None:
         data = read_until_close(sock)
     assert data.startswith(b"HTTP/1.1 408")
     assert sent < 20
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_half_closed_client_still_gets_its_response(loop: str) -> None:
+    async def slow(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await asyncio.sleep(0)  # answer from a task, after the EOF was seen
+        await hello_app(scope, receive, send)
+
+    with running(slow, loop=loop) as server, server.connect() as sock:
+        sock.sendall(_get("/half"))
+        sock.shutdown(socket.SHUT_WR)  # RFC 9112 §9.6: the request is complete; we read on
+        data = read_until_close(sock)
+    assert data.startswith(b"HTTP/1.1 200 OK")
+    assert data.endswith(b"hello /half")  # and then the server closed
+
+
+def test_protocol_error_in_the_body_cuts_the_exchange() -> None:
+    seen: list[str] = []
+    first = threading.Event()
+    done = threading.Event()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect" or not message.get("more_body"):
+                seen.append(message["type"])
+                done.set()
+                return
+            first.set()
+
+    with running(app) as server, server.connect() as sock:
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"
+        )
+        assert first.wait(5)  # the application is reading the body
+        sock.sendall(b"zz\r\n")  # not a chunk size (RFC 9112 §7.1)
+        data = read_until_close(sock)
+        assert done.wait(5)
+    assert data.startswith(b"HTTP/1.1 400 Bad Request")
+    assert seen == ["http.disconnect"]
+
+
+def test_a_request_broken_before_the_app_starts_never_reaches_it() -> None:
+    calls: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        calls.append(scope["path"])
+
+    with running(app) as server, server.connect() as sock:
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n"
+        )
+        data = read_until_close(sock)
+    assert data.startswith(b"HTTP/1.1 400 Bad Request")
+    assert calls == []
