@@ -16,7 +16,7 @@ from crlf.client import Timeout
 from .tls import tls_server
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from .servers import Handler, Peer, ScriptedServer
 
@@ -107,3 +107,50 @@ def test_write_timeout(scripted: Scripted) -> None:
             client.post(server.url(), content=body)
     finally:
         release.set()
+
+
+def test_async_write_timeout(scripted: Scripted) -> None:
+    release = threading.Event()
+
+    def never_reads(peer: Peer) -> None:
+        release.wait(10)
+
+    server = scripted(never_reads)
+
+    def chunks() -> Iterator[bytes]:
+        block = b"y" * (1024 * 1024)
+        for _ in range(64):
+            yield block
+
+    async def main() -> None:
+        timeout = Timeout(write=0.2)
+        async with crlf.AsyncClient(timeout=timeout, expect_continue_threshold=None) as client:
+            with pytest.raises(crlf.WriteTimeout):
+                await client.post(server.url(), content=chunks())
+
+    try:
+        asyncio.run(main())
+    finally:
+        release.set()
+
+
+def test_reset_mid_body_is_a_read_error(scripted: Scripted) -> None:
+    import struct
+
+    def reset(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial")
+        # SO_LINGER 0: close() sends RST instead of FIN.
+        peer.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        peer.sock.close()
+
+    server = scripted(reset)
+    with crlf.Client() as client, pytest.raises((crlf.ReadError, crlf.RemoteProtocolError)):
+        client.get(server.url())
+
+    async def main() -> None:
+        async with crlf.AsyncClient() as client:
+            with pytest.raises((crlf.ReadError, crlf.RemoteProtocolError)):
+                await client.get(server.url())
+
+    asyncio.run(main())
