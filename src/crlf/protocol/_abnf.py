@@ -57,6 +57,13 @@ REQUEST_HEAD_RE = re.compile(
 # reason; RFC 9112 §4 says a client SHOULD accept that, so the trailing " reason" is optional.
 STATUS_LINE_RE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?")
 
+# A whole 1.0/1.1 response head in one fullmatch (as REQUEST_HEAD_RE for requests). Groups:
+# minor version digit, status code, reason (or None), field section.
+RESPONSE_HEAD_RE = re.compile(
+    rb"HTTP/1\.([01]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?("
+    rb"(?:\r\n" + TOKEN + rb":" + FIELD_VALUE_CHARS + rb")*\r\n\r\n)"
+)
+
 # RFC 9112 §2.3: HTTP-version = HTTP-name "/" DIGIT "." DIGIT -- used to tell 505 from 400.
 HTTP_VERSION_PREFIX_RE = re.compile(rb"HTTP/[0-9]\.[0-9]")
 

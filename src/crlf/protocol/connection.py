@@ -25,6 +25,7 @@ from ._abnf import (
     CONTENT_LENGTH_RE,
     HOST_RE,
     REQUEST_HEAD_RE,
+    RESPONSE_HEAD_RE,
     TOKEN_RE,
 )
 from ._readers import (
@@ -78,6 +79,7 @@ ERROR = State.ERROR
 
 _DEFAULT_LIMITS = Limits()
 _NO_TRAILERS = Headers()
+_NO_OPTIONS: frozenset[bytes] = frozenset()
 # Fields that change how a message is framed or the connection is handled: the parser looks
 # at these and only these, with one set lookup per field.
 _INTERESTING = frozenset(
@@ -482,9 +484,17 @@ class Connection:
                 raise RemoteProtocolError("server closed the connection without sending a response")
             return NEED_DATA
         limits = self._limits
-        code, reason, version, headers = parse_response_head(
-            head, limits.max_start_line, limits.max_header_count
-        )
+        match = RESPONSE_HEAD_RE.fullmatch(head)
+        if match is not None and match.start(4) <= limits.max_start_line and head[9] != 0x30:
+            minor, status, reason, section = match.groups()
+            code = int(status)
+            reason = reason or b""
+            version = b"1.1" if minor == b"1" else b"1.0"
+            headers = split_fields(section, limits.max_header_count)
+        else:  # the step-by-step parser says what is wrong
+            code, reason, version, headers = parse_response_head(
+                head, limits.max_start_line, limits.max_header_count
+            )
         self.their_http_version = version
         if code < 200:
             if code == 101:
@@ -495,9 +505,18 @@ class Connection:
             return InformationalResponse(
                 status_code=code, headers=headers, reason=reason, http_version=version
             )
-        lengths = headers.get_all(b"content-length")
-        codings = headers.get_all(b"transfer-encoding")
-        options = _connection_tokens(headers.get_all(b"connection"))
+        lengths: list[bytes] = []
+        codings: list[bytes] = []
+        connection: list[bytes] = []
+        for name, value in headers._items:
+            if name in _INTERESTING:
+                if name == b"content-length":
+                    lengths.append(value)
+                elif name == b"transfer-encoding":
+                    codings.append(value)
+                elif name == b"connection":
+                    connection.append(value)
+        options = _connection_tokens(connection) if connection else _NO_OPTIONS
         if b"close" in options or (version == b"1.0" and b"keep-alive" not in options):
             self._keep_alive = False
         method = self._request_method
@@ -531,7 +550,12 @@ class Connection:
         self._reader = reader
         self._server_state = SEND_BODY
         self._settle()
-        return Response(status_code=code, headers=headers, reason=reason, http_version=version)
+        response = Response.__new__(Response)
+        response.status_code = code
+        response.headers = headers
+        response.reason = reason
+        response.http_version = version
+        return response
 
     # ---------------------------------------------------------------- writing --
 
@@ -744,11 +768,29 @@ class Connection:
         version = event.http_version
         if version not in (b"1.1", b"1.0"):
             raise LocalProtocolError("only HTTP/1.1 and HTTP/1.0 requests can be sent")
+        if target == b"*" and method != b"OPTIONS":
+            raise LocalProtocolError("asterisk-form is only for OPTIONS (RFC 9112 §3.2.4)")
         headers = event.headers
-        if version == b"1.1" and len(headers.get_all(b"host")) != 1:
+        hosts = 0
+        lengths: list[bytes] = []
+        codings: list[bytes] = []
+        connection: list[bytes] = []
+        upgrade = False
+        for name, value in headers._items:  # one pass, as the request reader does
+            if name in _INTERESTING:
+                if name == b"host":
+                    hosts += 1
+                elif name == b"content-length":
+                    lengths.append(value)
+                elif name == b"transfer-encoding":
+                    codings.append(value)
+                elif name == b"connection":
+                    connection.append(value)
+                elif name == b"upgrade":
+                    upgrade = True
+        # RFC 9112 §3.2: one Host on HTTP/1.1; never more than one.
+        if hosts > 1 or (hosts == 0 and version == b"1.1"):
             raise LocalProtocolError("HTTP/1.1 requests need exactly one Host (RFC 9112 §3.2)")
-        lengths = headers.get_all(b"content-length")
-        codings = headers.get_all(b"transfer-encoding")
         writer: BodyWriter
         if lengths and codings:
             raise LocalProtocolError("both Content-Length and Transfer-Encoding (RFC 9112 §6.1)")
@@ -762,12 +804,10 @@ class Connection:
             writer = ContentLengthWriter(int(lengths[0]))
         else:
             writer = ContentLengthWriter(0)  # RFC 9112 §6.3 rule 7: no framing, no body
-        options = _connection_tokens(headers.get_all(b"connection"))
+        options = _connection_tokens(connection) if connection else _NO_OPTIONS
         if b"close" in options or (version == b"1.0" and b"keep-alive" not in options):
             self._keep_alive = False
-        self._switch_pending = method == b"CONNECT" or (
-            b"upgrade" in options and b"upgrade" in headers
-        )
+        self._switch_pending = method == b"CONNECT" or (b"upgrade" in options and upgrade)
         self._request_method = method
         self._writer = writer
         self._client_state = SEND_BODY
