@@ -158,6 +158,11 @@ def test_bad_input_fails_with_close_code(wire: bytes, code: int, bytewise: bool)
 
 def test_deflate_bad_input() -> None:
     server, _ = deflate_pair()
+    bad_text = PerMessageDeflate(is_server=False).compress(b"ok \xff")
+    with pytest.raises(RemoteProtocolError) as info:
+        events(server, client_frame(1, bad_text, rsv1=True))
+    assert info.value.close_code == 1007
+    server, _ = deflate_pair()
     with pytest.raises(RemoteProtocolError) as info:
         events(
             server, client_frame(1, b"a", fin=False, rsv1=True) + client_frame(0, b"b", rsv1=True)
