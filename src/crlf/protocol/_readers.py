@@ -88,6 +88,14 @@ def parse_content_length(values: list[bytes], max_body: int | None) -> int:
     Identical repeated values (as separate lines or a comma list, e.g. ``42, 42``) are taken as
     one, which §8.6 permits; differing values are a framing error that must be rejected.
     """
+    if len(values) == 1 and CONTENT_LENGTH_RE.fullmatch(values[0]) is not None:
+        length = int(values[0])  # the usual case: one plain number
+        if max_body is not None and length > max_body:
+            raise RemoteProtocolError(
+                "request content is larger than the limit",
+                status_hint=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            )
+        return length
     seen: bytes | None = None
     for value in values:
         for element in value.split(b","):
@@ -107,6 +115,16 @@ def parse_content_length(values: list[bytes], max_body: int | None) -> int:
     return length
 
 
+_NO_TRAILERS = Headers()
+
+
+def end_of_message() -> EndOfMessage:
+    """An EndOfMessage without trailers, built without re-validating an empty field list."""
+    event = EndOfMessage.__new__(EndOfMessage)
+    event.headers = _NO_TRAILERS
+    return event
+
+
 class ContentLengthReader:
     """A body of exactly ``length`` bytes (RFC 9112 §6.2)."""
 
@@ -118,7 +136,7 @@ class ContentLengthReader:
     def read(self, buf: bytearray, max_count: int) -> Data | EndOfMessage | None:
         """Take body bytes from ``buf``; None when more are needed."""
         if self.remaining == 0:
-            return EndOfMessage()
+            return end_of_message()
         if not buf:
             return None
         n = min(self.remaining, len(buf))

@@ -96,6 +96,8 @@ _BAD_TARGET_RE = re.compile(rb"[^\x21-\x7e]")
 
 def _connection_tokens(values: list[bytes]) -> set[bytes]:
     """The lowercased options of every Connection field (RFC 9110 §7.6.1)."""
+    if len(values) == 1 and b"," not in values[0]:
+        return {values[0].strip(b" \t").lower()}  # the usual single option
     return {t.strip(b" \t").lower() for v in values for t in v.split(b",")}
 
 
@@ -478,7 +480,14 @@ class Connection:
         return event
 
     def _read_response(self) -> Event | Sentinel:
-        head = self._find_head()
+        buf = self._buf
+        end = -1 if self._head_search_from else buf.find(b"\r\n\r\n")
+        head: bytes | None
+        if end >= 0 and end + 4 <= self._limits.max_head_bytes:
+            head = bytes(buf[: end + 4])
+            del buf[: end + 4]
+        else:
+            head = self._find_head()
         if head is None:
             if self._eof and not self._buf:  # pragma: no cover - _find_head raised at EOF
                 raise RemoteProtocolError("server closed the connection without sending a response")
