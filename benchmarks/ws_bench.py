@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=3, help="runs per cell; the median is reported (3)")
     p.add_argument("--python", default=sys.executable, help="python with crlf, uvicorn, websockets, wsproto")
     p.add_argument("--port", type=int, default=21900)
-    p.add_argument("--max-foreign", type=float, default=5.0, help="% of a core others may use")
+    p.add_argument("--max-foreign", type=float, default=5.0, help="%% of a core others may use")
     p.add_argument("--retries", type=int, default=2)
     p.add_argument("--quiet-wait", type=float, default=60)
     p.add_argument("--json", type=Path, default=BENCH / "results" / "ws_bench.json")
