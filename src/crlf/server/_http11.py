@@ -54,7 +54,7 @@ from crlf.protocol import (
 )
 
 from ._asgi import _COMPLETE, _NOT_STARTED, _STARTED, Cycle
-from ._eager import EagerTask, adopt, step
+from ._eager import EagerTask, _enter_task, _leave_task, adopt
 from ._logging import log_access, trace_request, trace_response
 from ._proxy import _FORWARDING_FIELDS, resolve_forwarded
 from ._transport import error_response
@@ -461,14 +461,23 @@ class HttpProtocol(asyncio.Protocol):
         task = self.eager_task
         if task is None:
             task = self.eager_task = EagerTask(self.loop)
+        # The first step, as the current task (inlined _eager.step: this is the hot path).
+        loop = self.loop
+        _enter_task(loop, task)
         try:
-            pending = step(task, coro, context)
+            pending = context.run(coro.send, None)
         except StopIteration:
-            self.app_returned(cycle)
+            _leave_task(loop, task)
+            if cycle.response == _COMPLETE:
+                cycle.app_done = True
+            else:
+                self.app_returned(cycle)
             return
         except BaseException as exc:
+            _leave_task(loop, task)
             self.app_failed(cycle, exc)
             return
+        _leave_task(loop, task)
         # The application waits for something: the same task object carries on (see _eager.py).
         self.eager_task = None
         adopt(task, coro, context, pending)
