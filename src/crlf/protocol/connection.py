@@ -341,16 +341,9 @@ class Connection:
                 return NEED_DATA
             if len(buf) == 1 and buf[0] == 0x0D and not self._eof:
                 return NEED_DATA
-        # The whole head, found with one search when it arrived in one piece (the usual case).
-        end = -1 if self._head_search_from else buf.find(b"\r\n\r\n")
-        head: bytes | None
-        if end >= 0 and end + 4 <= self._limits.max_head_bytes:
-            head = bytes(buf[: end + 4])
-            del buf[: end + 4]
-        else:
-            head = self._find_head()
-            if head is None:
-                return NEED_DATA
+        head = self._find_head()
+        if head is None:
+            return NEED_DATA
         limits = self._limits
         match = REQUEST_HEAD_RE.fullmatch(head)
         if match is not None and match.start(4) <= limits.max_start_line:
@@ -480,14 +473,7 @@ class Connection:
         return event
 
     def _read_response(self) -> Event | Sentinel:
-        buf = self._buf
-        end = -1 if self._head_search_from else buf.find(b"\r\n\r\n")
-        head: bytes | None
-        if end >= 0 and end + 4 <= self._limits.max_head_bytes:
-            head = bytes(buf[: end + 4])
-            del buf[: end + 4]
-        else:
-            head = self._find_head()
+        head = self._find_head()
         if head is None:
             if self._eof and not self._buf:  # pragma: no cover - _find_head raised at EOF
                 raise RemoteProtocolError("server closed the connection without sending a response")
