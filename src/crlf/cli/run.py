@@ -115,7 +115,42 @@ def add_parser(subparsers: Any) -> None:
         default=None,
         help="comma-separated proxy IPs/networks to trust, or '*' (default 127.0.0.1)",
     )
+    ws = parser.add_argument_group("WebSockets")
+    ws.add_argument(
+        "--ws-max-size", type=int, default=16777216, help="largest message in bytes (16 MiB)"
+    )
+    ws.add_argument(
+        "--ws-ping-interval",
+        type=float,
+        default=20.0,
+        help="seconds between keepalive Pings (default 20; 0 = off)",
+    )
+    ws.add_argument(
+        "--ws-ping-timeout",
+        type=float,
+        default=20.0,
+        help="seconds to wait for a Pong before closing with 1011 (default 20; 0 = off)",
+    )
+    ws.add_argument(
+        "--ws-per-message-deflate",
+        type=_truth,
+        nargs="?",
+        const=True,
+        default=True,
+        metavar="BOOL",
+        help="negotiate permessage-deflate (default true; uvicorn's '--ws-per-message-deflate false')",
+    )
     parser.set_defaults(func=main)
+
+
+def _truth(value: str) -> bool:
+    # uvicorn (click) spells a boolean option value true/false, 1/0, yes/no, on/off.
+    lowered = value.lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"not a boolean: {value!r}")
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
@@ -160,6 +195,10 @@ def config_from_args(args: argparse.Namespace) -> Any:
         )
     }
     options["body_min_rate"] = args.body_min_rate or None
+    options["ws_max_size"] = args.ws_max_size
+    options["ws_ping_interval"] = args.ws_ping_interval or None
+    options["ws_ping_timeout"] = args.ws_ping_timeout or None
+    options["ws_per_message_deflate"] = args.ws_per_message_deflate
     if args.forwarded_allow_ips is not None:
         options["forwarded_allow_ips"] = args.forwarded_allow_ips
     return Config(**options)

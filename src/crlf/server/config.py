@@ -100,6 +100,13 @@ class Config:
     forwarded_allow_ips: str | list[str] = field(
         default_factory=lambda: os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
     )
+    # WebSockets (uvicorn's names and defaults): the largest message, keepalive Pings every
+    # interval seconds closed with 1011 when no Pong comes within the timeout (None: off), and
+    # whether permessage-deflate (RFC 7692) may be negotiated.
+    ws_max_size: int = 16 * 1024 * 1024
+    ws_ping_interval: float | None = 20.0
+    ws_ping_timeout: float | None = 20.0
+    ws_per_message_deflate: bool = True
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -136,6 +143,12 @@ class Config:
             raise ValueError("ssl_keyfile needs ssl_certfile")
         if self.uds is not None and self.fd is not None:
             raise ValueError("give at most one of uds and fd")
+        if self.ws_max_size < 1:
+            raise ValueError("ws_max_size must be at least 1")
+        for name in ("ws_ping_interval", "ws_ping_timeout"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be positive (or None)")
 
     @property
     def is_ssl(self) -> bool:
