@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -14,16 +13,6 @@ from crlf.server import Config, Server
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WSConfig(Config):
-    """The server Config with the ws_* options the WebSocket adapter reads (uvicorn's names)."""
-
-    ws_max_size: int = 16 * 1024 * 1024
-    ws_ping_interval: float | None = 20.0
-    ws_ping_timeout: float | None = 20.0
-    ws_per_message_deflate: bool = True
 
 
 @contextlib.contextmanager
@@ -36,7 +25,7 @@ def serving(app: Any, **options: Any) -> Iterator[tuple[str, int]]:
 @contextlib.contextmanager
 def running_server(app: Any, **options: Any) -> Iterator[tuple[str, int, Server]]:
     """Run ``app`` under crlf in a background thread; yields ``(host, port, server)``."""
-    config = WSConfig(port=0, lifespan="off", access_log=False, log_level="critical", **options)
+    config = Config(port=0, lifespan="off", access_log=False, log_level="critical", **options)
     server = Server(app, config)
     errors: list[BaseException] = []
 

@@ -52,7 +52,6 @@ from crlf.websocket import (
     TextMessage,
     WSConnection,
 )
-from crlf.websocket.connection import DEFAULT_MAX_MESSAGE_SIZE
 from crlf.websocket.handshake import VERSION_HEADERS, accept_headers, validate_upgrade_request
 
 if TYPE_CHECKING:
@@ -63,9 +62,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ClientDisconnected", "WebSocketSession", "handle_upgrade"]
 
-# Defaults, read from the server Config when it has these attributes (uvicorn's names and values).
-DEFAULT_PING_INTERVAL = 20.0  # uvicorn --ws-ping-interval 20, websockets ping_interval 20
-DEFAULT_PING_TIMEOUT = 20.0  # uvicorn --ws-ping-timeout 20
 DEFAULT_CLOSE_TIMEOUT = 10.0  # websockets close_timeout 10: wait this long for the client's Close
 _READ_HIGH_WATER = 1024 * 1024  # queued, unreceived message bytes before we stop reading
 
@@ -91,11 +87,6 @@ class _Ready:
 
 
 _READY = _Ready()
-
-
-def _option(host: Any, name: str, default: Any) -> Any:
-    # The server Config may grow ws_* options (uvicorn's names); until then, these defaults.
-    return getattr(host.state.config, name, default)
 
 
 def handle_upgrade(host: Any, request: Request, scope: dict[str, Any]) -> None:
@@ -158,10 +149,13 @@ class WebSocketSession(asyncio.Protocol):
         self.ping_handle: asyncio.TimerHandle | None = None
         self.pong_handle: asyncio.TimerHandle | None = None
         self.close_handle: asyncio.TimerHandle | None = None
-        self.max_size = int(_option(host, "ws_max_size", DEFAULT_MAX_MESSAGE_SIZE))
-        self.ping_interval: float | None = _option(host, "ws_ping_interval", DEFAULT_PING_INTERVAL)
-        self.ping_timeout: float | None = _option(host, "ws_ping_timeout", DEFAULT_PING_TIMEOUT)
-        self.deflate_enabled = bool(_option(host, "ws_per_message_deflate", True))
+        # Config.ws_* (uvicorn's --ws-max-size, --ws-ping-interval, --ws-ping-timeout,
+        # --ws-per-message-deflate).
+        config = host.state.config
+        self.max_size: int = config.ws_max_size
+        self.ping_interval: float | None = config.ws_ping_interval
+        self.ping_timeout: float | None = config.ws_ping_timeout
+        self.deflate_enabled: bool = config.ws_per_message_deflate
 
     # -- running the application ----------------------------------------------------------------
 
