@@ -33,6 +33,13 @@ def test_bad_port_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "port" in capsys.readouterr().err
 
 
+def test_negative_revalidate_after_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", str(tmp_path), "--revalidate-after", "-1"]) == 2
+    assert "revalidate_after" in capsys.readouterr().err
+
+
 def test_serve_with_options(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.txt").write_text("a" * 2000)
@@ -40,6 +47,7 @@ def test_serve_with_options(tmp_path: Path) -> None:
     (tmp_path / ".well-known" / "x.txt").write_text("x")
     args = ["serve", str(tmp_path), "--listing", "--dotfiles", "--gzip-min-size", "100"]
     args += ["--cache-control", "public, max-age=60", "--no-access-log"]
+    args += ["--revalidate-after", "0"]
     with run_cli(*args) as url, httpx.Client(base_url=url) as c:
         listing = c.get("/sub/")
         assert listing.status_code == 200
@@ -49,6 +57,9 @@ def test_serve_with_options(tmp_path: Path) -> None:
         assert r.headers["cache-control"] == "public, max-age=60"
         assert r.text == "a" * 2000
         assert c.get("/.well-known/x.txt").status_code == 200
+        # --revalidate-after 0: a change shows on the very next request.
+        (tmp_path / "sub" / "a.txt").write_text("b" * 2000)
+        assert c.get("/sub/a.txt").text == "b" * 2000
 
 
 def test_serve_defaults(tmp_path: Path) -> None:

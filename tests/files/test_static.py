@@ -513,7 +513,9 @@ def test_cache_revalidates_on_change(tmp_path: Path) -> None:
     path = tmp_path / "f.txt"
     path.write_bytes(b"version one")
     os.utime(path, (OLD, OLD))
-    app = StaticFiles(tmp_path)
+    # Revalidated on every request (the window of the prepared responses is tested in
+    # test_prepared.py).
+    app = StaticFiles(tmp_path, revalidate_after=0)
     with serve_app(app) as url, httpx.Client(base_url=url, headers=IDENTITY) as c:
         first = c.get("/f.txt")
         assert first.content == b"version one"
@@ -556,7 +558,8 @@ def test_changes_on_disk_are_seen_at_once(tmp_path: Path) -> None:
     from crlf.files import StaticFiles
 
     root, _ = make_site(tmp_path)
-    with serve_app(StaticFiles(root)) as url, httpx.Client(base_url=url, headers=IDENTITY) as c:
+    app = StaticFiles(root, revalidate_after=0)  # the default 1 s window: see test_prepared.py
+    with serve_app(app) as url, httpx.Client(base_url=url, headers=IDENTITY) as c:
         assert "<title>en</title>" in c.get("/", headers={"accept-language": "de"}).text
         assert c.get("/new-rule").status_code == 404
         # A new variant, and a new redirect rule: no restart, no stale cache.

@@ -130,6 +130,14 @@ def add_parser(subparsers: Any) -> None:
         metavar="BYTES",
         help="memory for small files (default 64 MiB; 0 disables the cache)",
     )
+    files.add_argument(
+        "--revalidate-after",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="reuse a small file's response this long before checking the disk again: a change"
+        " shows at the latest this much later (default %(default)s; 0 checks every request)",
+    )
     # Quiet by default, as Caddy's file_server: a log line per request costs more than serving
     # a small file from memory (--access-log turns it on).
     add_server_options(parser, access_log=False)
@@ -197,6 +205,7 @@ def main(args: argparse.Namespace) -> int:
             cache_control=args.cache_control or None,
             gzip_min_size=args.gzip_min_size,
             cache_max_bytes=args.cache_max_bytes,
+            revalidate_after=args.revalidate_after,
         )
     except (OSError, ValueError) as exc:
         print(f"crlf serve: {exc}", file=sys.stderr)

@@ -38,7 +38,9 @@ How a site is laid out (the conventions the app reads from disk)::
   NUL and control characters, non-UTF-8, and symbolic links pointing outside (unless
   ``follow_symlinks_outside=True``) are all a 404.
 - **Speed**: files up to 1 MiB are served from a bounded LRU cache (``cache_max_bytes``)
-  revalidated by one ``stat`` per request; larger ones go through the server's
+  with their response prepared, reused without touching the disk for ``revalidate_after``
+  seconds (1 by default; a change on disk shows at the latest that much later, never as a body
+  mismatching its ETag; 0 revalidates by ``stat`` on every request); larger ones go through the server's
   ``http.response.pathsend`` extension (zero-copy) when offered, else in 256 KiB reads that
   wait for the client (backpressure), so a slow client never makes the server hold the file.
 """

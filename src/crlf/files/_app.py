@@ -16,6 +16,19 @@ Theory of operation, per request:
    ``http.response.pathsend`` when the server offers it, else chunked reads with backpressure
    (:mod:`crlf.files._body`).
 
+The prepared-response cache in front of steps 2-7: once a small file was served from the memory
+cache, its response (the 200's fields with Content-Length, the validators, the cached bytes) is
+kept by (routed path, Accept-Language, Accept-Encoding), the fields its selection depended on. For
+``revalidate_after`` seconds (1 by default) a request with that key is answered from it without
+touching the disk: no ``stat`` of ``_redirects``, of the deciding directory or of the file. An
+unconditional GET or HEAD is then two ``send`` calls; one with preconditions or a Range still
+goes through steps 5-6 against the kept validators. After the window the next request takes the
+full path, which revalidates everything by ``stat`` and prepares the response afresh. So a change
+on disk (content, a new variant, a new redirect rule) is seen at the latest ``revalidate_after``
+seconds later, and the body, ETag and Last-Modified sent meanwhile always belong together (the
+older version). nginx's ``open_file_cache_valid`` (60 s by default) makes the same trade.
+``revalidate_after=0`` revalidates on every request.
+
 Nothing outside the root is ever opened (see :mod:`crlf.files._paths`); failures to open or stat
 are 404 (absent) or 403 (permission denied), never a traceback.
 """
@@ -28,7 +41,8 @@ import gzip
 import os
 import secrets
 import stat
-from collections.abc import MutableMapping
+import time
+from collections.abc import Callable, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
@@ -63,6 +77,17 @@ CHUNK_SIZE = 256 * 1024  # Starlette FileResponse 64 KiB, aiohttp 256 KiB; fewer
 GZIP_LEVEL = 6  # nginx gzip_comp_level default is 1, zlib's default 6: better ratio, still cheap
 # More range-specs than this and the Range field is ignored (a 200); Starlette caps at 100 too.
 MAX_RANGES = 100
+# Seconds a prepared small-file response is reused before the disk is looked at again. nginx's
+# open_file_cache_valid is 60 s; 1 s keeps edits visible at once to a person reloading a page.
+REVALIDATE_AFTER = 1.0
+# Prepared responses kept; the key holds request header values, so the table starts over when
+# full rather than letting clients grow it (each entry points at a cached file, not a copy).
+MAX_PREPARED_RESPONSES = 4096
+# Request fields that need more than the prepared 200: preconditions (RFC 9110 §13.1) and
+# ranges (§14.2).
+_CONDITIONAL_OR_RANGE = frozenset(
+    {b"if-match", b"if-none-match", b"if-modified-since", b"if-unmodified-since", b"range"}
+)
 # Suffixes that keep the entity-tags of the content codings apart.
 _CODING_TAGS = {"gzip": "gz", "br": "br"}
 _O_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
@@ -80,6 +105,27 @@ class _Prepared:
         self.meta = meta  # what a 304 repeats (RFC 9110 §15.4.5)
         self.fields = fields  # the 200's fields, without Content-Length
         self.content_type = content_type
+
+
+class _Ready:
+    """A small file's response, answered from memory until ``expires`` (module docstring)."""
+
+    __slots__ = ("expires", "file", "gzipped", "headers", "prepared", "size")
+
+    def __init__(
+        self,
+        prepared: _Prepared,
+        file: CachedFile,
+        gzipped: bool,
+        size: int,
+        expires: float,
+    ) -> None:
+        self.prepared = prepared
+        self.file = file  # the cache entry: its bytes are the body (file.live says they are)
+        self.gzipped = gzipped  # the body is file.gzip, not file.data
+        self.size = size
+        self.headers: Headers = [*prepared.fields, (b"content-length", b"%d" % size)]
+        self.expires = expires
 
 
 class StaticFiles:
@@ -105,6 +151,8 @@ class StaticFiles:
         gzip_min_size: int | None = None,
         cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
         chunk_size: int = CHUNK_SIZE,
+        revalidate_after: float = REVALIDATE_AFTER,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Create the app.
 
@@ -121,11 +169,17 @@ class StaticFiles:
                 bytes on the fly (up to 1 MiB) when the client accepts gzip; None disables it.
             cache_max_bytes: total bytes of small files kept in memory (0 disables the cache).
             chunk_size: bytes read and sent at once for large files.
+            revalidate_after: seconds a small file's prepared response is reused without
+                looking at the disk; a change is seen at the latest this much later (0: look
+                on every request). See the module docstring.
+            clock: the monotonic clock (seconds) that times ``revalidate_after``.
 
         Raises:
             NotADirectoryError: ``directory`` is not a directory.
-            ValueError: the ``_redirects`` file is malformed.
+            ValueError: the ``_redirects`` file is malformed, or ``revalidate_after`` < 0.
         """
+        if not revalidate_after >= 0:  # NaN too
+            raise ValueError(f"revalidate_after must be >= 0, not {revalidate_after!r}")
         self.root = os.path.realpath(directory)
         if not os.path.isdir(self.root):
             raise NotADirectoryError(f"not a directory: {directory}")
@@ -134,6 +188,9 @@ class StaticFiles:
         self.gzip_min_size = gzip_min_size
         self.chunk_size = chunk_size
         self.cache = FileCache(cache_max_bytes, CACHE_ENTRY_MAX_BYTES)
+        self.revalidate_after = revalidate_after
+        self.clock = clock
+        self._ready: dict[tuple[bytes, bytes | None, bytes | None], _Ready] = {}
         self.resolver = Resolver(
             self.root,
             default_language=default_language.lower(),
@@ -151,28 +208,53 @@ class StaticFiles:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection scope (``http``; ``lifespan`` is acknowledged)."""
-        kind = scope["type"]
-        if kind == "http":
-            await self.handle(scope, receive, send)
-        elif kind == "lifespan":
-            await lifespan(receive, send)
-        else:
-            # A WebSocket (or other) scope: refuse the handshake (ASGI: close before accept).
-            await send({"type": "websocket.close", "code": 1000})
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve one HTTP request scope."""
+        if scope["type"] != "http":
+            await _other_scope(scope, receive, send)
+            return
         method: str = scope["method"]
         head = method == "HEAD"
         if not head and method != "GET":
-            if method == "OPTIONS":
-                # RFC 9110 §9.3.7: a 200 with Allow and no content.
-                await respond(send, 200, [(b"allow", ALLOW), (b"content-length", b"0")], b"")
-            else:
-                await respond_page(send, 405, [(b"allow", ALLOW)], head=False)
+            await _other_method(send, method)
             return
         raw_path = _route_path(scope)
         request = request_headers(scope)
+        # The prepared response of a small file, while young enough (module docstring).
+        ready_key = (raw_path, request.get(b"accept-language"), request.get(b"accept-encoding"))
+        ready = self._ready.get(ready_key)
+        if ready is not None and ready.file.live and self.clock() < ready.expires:
+            file = ready.file
+            body = file.gzip if ready.gzipped else file.data
+            assert body is not None  # a released entry is not live
+            if _CONDITIONAL_OR_RANGE.isdisjoint(request):
+                # Fresh copies: middleware may edit the list in place (Starlette's does).
+                await send(
+                    {"type": "http.response.start", "status": 200, "headers": ready.headers[:]}
+                )
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": b"" if head else body,
+                        "more_body": False,
+                    }
+                )
+            else:
+                await self._answer(
+                    scope, receive, send, ready.prepared, body, ready.size, request, head, None
+                )
+            return
+        await self._serve(scope, receive, send, raw_path, request, ready_key, head)
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        raw_path: bytes,
+        request: dict[bytes, bytes],
+        ready_key: tuple[bytes, bytes | None, bytes | None],
+        head: bool,
+    ) -> None:
+        """The full path of a GET or HEAD: redirect rules, resolution, the file (steps 2-7)."""
         self._load_redirects(strict=False)
         # The fast path: the same path and negotiation fields, and the deciding directory
         # unchanged (one stat). Redirect rules were checked before the lookup was cached, and
@@ -194,7 +276,7 @@ class StaticFiles:
                 await respond_page(send, 403, [], head)
                 return
         if isinstance(found, Selected):
-            await self._send_file(scope, receive, send, found, request, head)
+            await self._send_file(scope, receive, send, found, request, head, ready_key)
         elif found is None:
             await self._not_found(request, send, head)
         elif isinstance(found, Moved):
@@ -255,6 +337,7 @@ class StaticFiles:
         selected: Selected,
         request: dict[bytes, bytes],
         head: bool,
+        ready_key: tuple[bytes, bytes | None, bytes | None],
     ) -> None:
         # One stat answers "is the cached copy current?"; a miss opens the file and uses fstat.
         fd: int | None = None
@@ -285,7 +368,7 @@ class StaticFiles:
             return
         try:
             await self._send_representation(
-                scope, receive, send, selected, request, head, st, entry, fd
+                scope, receive, send, selected, request, head, st, entry, fd, ready_key
             )
         finally:
             if fd is not None:
@@ -341,11 +424,13 @@ class StaticFiles:
         st: os.stat_result,
         entry: CachedFile | None,
         fd: int | None,
+        ready_key: tuple[bytes, bytes | None, bytes | None],
     ) -> None:
         data = entry.data if entry is not None else None
         encoding = selected.content_encoding
         size = st.st_size
         vary = selected.vary
+        gzipped = False
         if (
             selected.gzip_candidate
             and self.gzip_min_size is not None
@@ -353,12 +438,48 @@ class StaticFiles:
         ):
             vary = [*vary, b"accept-encoding"]
             if selected.may_gzip and entry is not None:
-                if entry.gzip is None:
+                packed = entry.gzip
+                if packed is None:
                     # mtime=0: the same bytes give the same gzip stream, so the ETag stays strong.
-                    entry.gzip = gzip.compress(entry.data, GZIP_LEVEL, mtime=0)
-                    self.cache.grew(selected.path, len(entry.gzip))
-                data, encoding, size = entry.gzip, "gzip", len(entry.gzip)
+                    packed = entry.gzip = gzip.compress(entry.data, GZIP_LEVEL, mtime=0)
+                    self.cache.grew(selected.path, len(packed))  # may let the entry go
+                data, encoding, size, gzipped = packed, "gzip", len(packed), True
         prepared = self._prepare(selected, st, encoding, vary)
+        if (
+            entry is not None
+            and self.revalidate_after > 0
+            and self.cache.holds(selected.path, entry)
+        ):
+            # Kept only while the file cache keeps the bytes (its memory bound is the bound).
+            ready = self._ready
+            if len(ready) >= MAX_PREPARED_RESPONSES:
+                ready.clear()
+            ready[ready_key] = _Ready(
+                prepared, entry, gzipped, size, self.clock() + self.revalidate_after
+            )
+        await self._answer(
+            scope, receive, send, prepared, data, size, request, head, fd, selected.path
+        )
+
+    async def _answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        prepared: _Prepared,
+        data: bytes | None,
+        size: int,
+        request: dict[bytes, bytes],
+        head: bool,
+        fd: int | None,
+        path: str | None = None,
+    ) -> None:
+        """Preconditions (§13.2.2), then a 304, 412, 206, 416 or the 200, from memory or ``fd``.
+
+        Args:
+            data: the whole representation, when it is in memory (else ``fd`` is open).
+            path: the file, for ``http.response.pathsend`` of a whole large file.
+        """
         if (
             b"if-match" in request
             or b"if-none-match" in request
@@ -393,7 +514,7 @@ class StaticFiles:
         else:
             assert fd is not None
             parts = [(b"", 0, size - 1)] if size else []
-            await self._stream(scope, receive, send, 200, headers, fd, parts, b"", selected.path)
+            await self._stream(scope, receive, send, 200, headers, fd, parts, b"", path)
 
     async def _send_ranges(
         self,
@@ -495,6 +616,7 @@ class StaticFiles:
             if self._redirects_key is not None:
                 self._redirects_key, self._redirects = None, []
                 self.resolver.clear()
+                self._ready.clear()
             return
         key = stat_key(st)
         if key == self._redirects_key and not is_racy(st):
@@ -508,10 +630,27 @@ class StaticFiles:
             return
         if rules != self._redirects:
             self.resolver.clear()
+            self._ready.clear()
         self._redirects_key, self._redirects = key, rules
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+async def _other_scope(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        await lifespan(receive, send)
+    else:
+        # A WebSocket (or other) scope: refuse the handshake (ASGI: close before accept).
+        await send({"type": "websocket.close", "code": 1000})
+
+
+async def _other_method(send: Send, method: str) -> None:
+    if method == "OPTIONS":
+        # RFC 9110 §9.3.7: a 200 with Allow and no content.
+        await respond(send, 200, [(b"allow", ALLOW), (b"content-length", b"0")], b"")
+    else:
+        await respond_page(send, 405, [(b"allow", ALLOW)], head=False)
 
 
 def _route_path(scope: Scope) -> bytes:
@@ -525,8 +664,12 @@ def _route_path(scope: Scope) -> bytes:
     raw: bytes | None = scope.get("raw_path")
     if raw is None:
         raw = quote(scope["path"], safe="/").encode("ascii")
-    elif b"?" in raw:
-        raw = raw.split(b"?", 1)[0]
+    else:
+        # find(), not ``b"?" in raw``: CPython's bytes.__contains__ first tries the operand as
+        # an int and raises and clears a TypeError each time (a few thousand instructions).
+        cut = raw.find(b"?")
+        if cut >= 0:
+            raw = raw[:cut]
     root_path: str = scope.get("root_path", "")
     if root_path:
         prefix = quote(root_path, safe="/").encode("ascii")

@@ -1,12 +1,16 @@
-"""A bounded in-memory cache of small files, revalidated against the disk on every use.
+"""A bounded in-memory cache of small files, revalidated against the disk by ``stat``.
 
 Theory of operation: an entry remembers the file's identity as ``os.stat`` reported it right
 after the bytes were read through the same descriptor (``fstat`` after ``open``, so the bytes and
-the validators describe the same file even when it is replaced concurrently). On each request the
-app ``stat``s the path once and asks :meth:`FileCache.get` with that stat: a changed mtime, size,
-inode or device drops the entry. Entries are evicted least-recently-used first once the total
-size passes ``max_bytes``. Directory listings are cached the same way, keyed by the directory's
-own stat (adding or removing an entry changes a directory's mtime).
+the validators describe the same file even when it is replaced concurrently). When the app
+revalidates (on every request with ``revalidate_after=0``, else at most once per that many
+seconds per response, see :class:`crlf.files.StaticFiles`) it ``stat``s the path once and asks
+:meth:`FileCache.get` with that stat: a changed mtime, size, inode or device drops the entry.
+Entries are evicted least-recently-used first once the total size passes ``max_bytes``; an entry
+that leaves the cache is released (its bytes dropped, ``live`` false), so the app's prepared
+responses that point at it stop using it and the memory bound holds. Directory listings are
+cached the same way, keyed by the directory's own stat (adding or removing an entry changes a
+directory's mtime).
 """
 
 from __future__ import annotations
@@ -45,16 +49,24 @@ class CachedFile:
         key: the stat identity the bytes belong to.
         data: the file's bytes.
         gzip: the bytes gzip-compressed, made on first need (on-the-fly compression).
+        live: false once the cache let the entry go (then ``data`` is empty).
     """
 
     key: StatKey
     data: bytes
     gzip: bytes | None = field(default=None)
+    live: bool = field(default=True)
 
     @property
     def cost(self) -> int:
         """Bytes of memory the entry accounts for."""
         return len(self.data) + (len(self.gzip) if self.gzip is not None else 0)
+
+    def release(self) -> None:
+        """Drop the bytes: whoever still points at the entry must check ``live`` first."""
+        self.live = False
+        self.data = b""
+        self.gzip = None
 
 
 class FileCache:
@@ -113,6 +125,10 @@ class FileCache:
         self._size += entry.cost
         self._evict()
 
+    def holds(self, path: str, entry: CachedFile) -> bool:
+        """Tell whether ``entry`` is the one kept for ``path`` (not refused, not replaced)."""
+        return self._entries.get(path) is entry
+
     def grew(self, path: str, extra: int) -> None:
         """Account for bytes added to an entry in place (its gzip form), evicting as needed."""
         if path in self._entries:
@@ -123,11 +139,13 @@ class FileCache:
         entry = self._entries.pop(path, None)
         if entry is not None:
             self._size -= entry.cost
+            entry.release()
 
     def _evict(self) -> None:
         while self._size > self.max_bytes and self._entries:
             _, entry = self._entries.popitem(last=False)
             self._size -= entry.cost
+            entry.release()
 
 
 class DirectoryCache:
