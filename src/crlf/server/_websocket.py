@@ -55,7 +55,7 @@ from crlf.websocket import (
 from crlf.websocket.handshake import VERSION_HEADERS, accept_headers, validate_upgrade_request
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Awaitable, Generator
 
     from crlf.protocol import Request
     from crlf.websocket import PerMessageDeflate, UpgradeRequest
@@ -137,7 +137,8 @@ class WebSocketSession(asyncio.Protocol):
         self.connect_sent = False
         self.queue: deque[tuple[dict[str, Any], int]] = deque()  # (message, its size)
         self.queued_bytes = 0
-        self.waiter: asyncio.Future[None] | None = None
+        self.waiter: asyncio.Future[None] | None = None  # _receive() waits (not yet open)
+        self.receiver: asyncio.Future[dict[str, Any]] | None = None  # receive() waits (open)
         self.drain_waiter: asyncio.Future[None] | None = None
         self.failure: int | None = None  # a protocol error's close code, waiting for the queue
         self.write_paused = False
@@ -198,20 +199,42 @@ class WebSocketSession(asyncio.Protocol):
 
     # -- ASGI receive ----------------------------------------------------------------------------
 
-    async def receive(self) -> dict[str, Any]:
-        """ASGI ``receive``: connect, then messages, then ``websocket.disconnect``."""
+    def receive(self) -> Awaitable[dict[str, Any]]:
+        """ASGI ``receive``: connect, then messages, then ``websocket.disconnect``.
+
+        Once the connection is open this makes no coroutine: a queued message comes back in a
+        done future, and an application that must wait gets the future the next message is
+        handed to (``_deliver``), so a message costs no queue round trip.
+        """
+        if self.connect_sent:
+            queue = self.queue
+            if queue:
+                ready: asyncio.Future[dict[str, Any]] = self.loop.create_future()
+                ready.set_result(self._pop())
+                return ready
+            if self.status == _OPEN and self.failure is None:
+                receiver: asyncio.Future[dict[str, Any]] = self.loop.create_future()
+                self.receiver = receiver
+                return receiver
+        return self._receive()
+
+    def _pop(self) -> dict[str, Any]:
+        message, size = self.queue.popleft()
+        self.queued_bytes -= size
+        if self.queue_full and self.queued_bytes < _READ_HIGH_WATER // 2:
+            self.queue_full = False
+            self._update_reading()
+        return message
+
+    async def _receive(self) -> dict[str, Any]:
+        # receive() for everything but an open connection: connect, the handshake's outcome,
+        # a pending protocol failure, and after the disconnect.
         if not self.connect_sent:
             self.connect_sent = True
             return {"type": "websocket.connect"}
         while True:
-            queue = self.queue
-            if queue:
-                message, size = queue.popleft()
-                self.queued_bytes -= size
-                if self.queue_full and self.queued_bytes < _READ_HIGH_WATER // 2:
-                    self.queue_full = False
-                    self._update_reading()
-                return message
+            if self.queue:
+                return self._pop()
             if self.failure is not None:
                 self._fail_now()  # the messages before a protocol error are all delivered
                 continue
@@ -224,6 +247,8 @@ class WebSocketSession(asyncio.Protocol):
             if self.disconnected:
                 # Everything was delivered already: keep answering disconnect.
                 return {"type": "websocket.disconnect", "code": 1006, "reason": ""}
+            if self.status == _OPEN:
+                return await self.receive()  # accepted while we waited: the open path
             waiter = self.loop.create_future()
             self.waiter = waiter
             if self.status == _CONNECTING:
@@ -246,7 +271,15 @@ class WebSocketSession(asyncio.Protocol):
             if not waiter.done():
                 waiter.set_result(None)
 
-    def _queue(self, message: dict[str, Any], size: int) -> None:
+    def _deliver(self, message: dict[str, Any], size: int) -> None:
+        # Hand ``message`` to an application waiting in receive(), else queue it. (While the
+        # application waits the queue is empty, so the order of messages is kept.)
+        receiver = self.receiver
+        if receiver is not None:
+            self.receiver = None
+            if not receiver.done():  # done: the application's receive() was cancelled
+                receiver.set_result(message)
+                return
         self.queue.append((message, size))
         self.queued_bytes += size
         if self.queued_bytes > _READ_HIGH_WATER and not self.queue_full:
@@ -271,8 +304,7 @@ class WebSocketSession(asyncio.Protocol):
             return
         self.disconnected = True
         self.status = _CLOSED
-        self.queue.append(({"type": "websocket.disconnect", "code": code, "reason": reason}, 0))
-        self._wake()
+        self._deliver({"type": "websocket.disconnect", "code": code, "reason": reason}, 0)
 
     # -- ASGI send -------------------------------------------------------------------------------
 
@@ -424,6 +456,7 @@ class WebSocketSession(asyncio.Protocol):
         conn = self.conn
         assert conn is not None
         transport = self.transport
+        waiting = self.receiver is not None  # a message handed to it is not processed yet
         try:
             while True:
                 event = conn.next_event()
@@ -432,10 +465,10 @@ class WebSocketSession(asyncio.Protocol):
                 kind = type(event)
                 if kind is TextMessage:
                     text: str = event.data  # type: ignore[union-attr,assignment]
-                    self._queue({"type": "websocket.receive", "text": text}, len(text))
+                    self._deliver({"type": "websocket.receive", "text": text}, len(text))
                 elif kind is BytesMessage:
                     data: bytes = event.data  # type: ignore[union-attr,assignment]
-                    self._queue({"type": "websocket.receive", "bytes": data}, len(data))
+                    self._deliver({"type": "websocket.receive", "bytes": data}, len(data))
                 elif kind is Ping:
                     if conn.state is ConnectionState.OPEN:
                         transport.write(conn.send_pong(event.payload))  # type: ignore[union-attr]
@@ -456,7 +489,7 @@ class WebSocketSession(asyncio.Protocol):
             # arrived before the bad frame are still delivered (and an echo of them still sent):
             # the failure waits until the application has taken them, or ``close_timeout``.
             self.failure = exc.close_code
-            if not self.queue:
+            if not self.queue and (self.receiver is not None or not waiting):
                 self._fail_now()
                 return
             self._update_reading()

@@ -83,6 +83,9 @@ class ConnectionState(Enum):
     CLOSED = "CLOSED"
 
 
+_OPEN = ConnectionState.OPEN
+
+
 class WSConnection:
     """One WebSocket connection, either role, after a successful handshake.
 
@@ -93,11 +96,13 @@ class WSConnection:
     """
 
     __slots__ = (
+        "_buf",
         "_decoder",
         "_deflate",
         "_eof",
         "_error",
         "_is_client",
+        "_mask_bit",
         "_msg_compressed",
         "_msg_opcode",
         "_msg_parts",
@@ -125,6 +130,10 @@ class WSConnection:
             max_payload=max_message_size,
             rsv1_allowed=deflate is not None,
         )
+        # The decoder's receive buffer, read in place by the fast path of next_event (the
+        # decoder only ever grows and trims this one bytearray, it never replaces it).
+        self._buf = self._decoder._buf
+        self._mask_bit = 0 if self._is_client else 0x80  # §5.1: client frames are masked
         self.state = ConnectionState.OPEN
         self._eof = False
         self._error: RemoteProtocolError | None = None
@@ -152,7 +161,7 @@ class WSConnection:
         """
         if self._eof:
             raise LocalProtocolError("receive_data() after receive_eof()")
-        self._decoder.receive_data(data)
+        self._buf += data  # the decoder's buffer (FrameDecoder.receive_data, without the call)
 
     def receive_eof(self) -> None:
         """Tell the connection the peer closed its side of the TCP connection."""
@@ -171,6 +180,40 @@ class WSConnection:
         """
         if self._error is not None:
             raise self._error
+        buf = self._buf
+        if len(buf) >= 2 and self.state is _OPEN and not self._msg_opcode:
+            # The common case, in one call: a whole TEXT or BINARY message in one frame of at
+            # most 125 bytes (FIN set, RSV bits clear: §5.2), masked as our role requires
+            # (§5.1), within the size limit, not inside a fragmented message (§5.4). Every
+            # other frame, and a frame not wholly received yet, takes the general path below.
+            b0 = buf[0]
+            length = buf[1] ^ self._mask_bit  # >= 128 when the MASK bit is wrong
+            if (b0 == 0x81 or b0 == 0x82) and length < 126 and length <= self._decoder.max_payload:
+                start = 6 if self._mask_bit else 2  # the 4-byte masking key follows the length
+                end = start + length
+                if len(buf) >= end:
+                    if start == 6:
+                        # §5.3: one big-int XOR with the key repeated over the payload.
+                        repeated = buf[2:6] * ((length >> 2) + 1)
+                        payload = (
+                            int.from_bytes(buf[6:end], "little")
+                            ^ int.from_bytes(repeated[:length], "little")
+                        ).to_bytes(length, "little")
+                    else:
+                        payload = bytes(buf[2:end])
+                    del buf[:end]
+                    if b0 == 0x82:
+                        return BytesMessage(payload)
+                    try:
+                        return TextMessage(payload.decode("utf-8"))
+                    except UnicodeDecodeError:
+                        # §8.1: invalid UTF-8 in a text message fails the connection with 1007.
+                        self._error = RemoteProtocolError(
+                            "text message is not valid UTF-8", close_code=1007
+                        )
+                        raise self._error from None
+        elif not buf and not self._eof:
+            return None  # nothing buffered: nothing to do
         try:
             return self._next_event()
         except RemoteProtocolError as exc:
