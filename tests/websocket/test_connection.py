@@ -312,3 +312,45 @@ def test_large_binary_message_masked_path() -> None:
     server, client = WSConnection(Role.SERVER), WSConnection(Role.CLIENT)
     data = os.urandom(300_000)
     assert events(server, client.send_bytes(data)) == [BytesMessage(data)]
+
+
+def test_small_whole_frames_byte_by_byte() -> None:
+    # The one-call path of next_event (a whole frame of <= 125 bytes) and the general path agree
+    # on every split of the stream, on both roles.
+    sender = WSConnection(Role.SERVER)
+    to_client = (
+        sender.send_text("h\u00e9") + sender.send_bytes(b"\x00" * 125) + sender.send_text("")
+    )
+    to_server = (
+        client_frame(1, "h\u00e9".encode()) + client_frame(2, b"\x00" * 125) + client_frame(1, b"")
+    )
+    expected = [TextMessage("h\u00e9"), BytesMessage(b"\x00" * 125), TextMessage("")]
+    assert events(WSConnection(Role.CLIENT), to_client, bytewise=True) == expected
+    assert events(WSConnection(Role.SERVER), to_server, bytewise=True) == expected
+
+
+def test_small_frame_limits_and_errors_stick() -> None:
+    # Over max_message_size: 1009 even for a frame the short path would take (§7.4.1).
+    server = WSConnection(Role.SERVER, max_message_size=10)
+    server.receive_data(client_frame(2, b"x" * 11))
+    with pytest.raises(RemoteProtocolError) as info:
+        server.next_event()
+    assert info.value.close_code == 1009
+    # Invalid UTF-8 in a whole small text frame: 1007 (§8.1), and again on the next call.
+    server = WSConnection(Role.SERVER)
+    server.receive_data(client_frame(1, b"ok\xff") + client_frame(1, b"fine"))
+    for _ in range(2):
+        with pytest.raises(RemoteProtocolError) as info:
+            server.next_event()
+        assert info.value.close_code == 1007
+    # A masked frame to a client and an unmasked one to a server: 1002 (§5.1).
+    client = WSConnection(Role.CLIENT)
+    client.receive_data(client_frame(1, b"masked"))
+    with pytest.raises(RemoteProtocolError) as info:
+        client.next_event()
+    assert info.value.close_code == 1002
+    server = WSConnection(Role.SERVER)
+    server.receive_data(encode_frame(1, b"bare"))
+    with pytest.raises(RemoteProtocolError) as info:
+        server.next_event()
+    assert info.value.close_code == 1002

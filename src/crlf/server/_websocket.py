@@ -439,22 +439,18 @@ class WebSocketSession(asyncio.Protocol):
 
     # -- asyncio.Protocol (after detach) -------------------------------------------------------------
 
-    def data_received(self, data: bytes) -> None:
-        conn = self.conn
-        assert conn is not None
-        conn.receive_data(data)
-        self._process()
-
     def eof_received(self) -> bool | None:
         conn = self.conn
         assert conn is not None
         conn.receive_eof()
-        self._process()
+        self.data_received(b"")  # what the codec still holds, then CloseConnection(1006)
         return None
 
-    def _process(self) -> None:
+    def data_received(self, data: bytes) -> None:
         conn = self.conn
         assert conn is not None
+        if data:
+            conn.receive_data(data)
         transport = self.transport
         waiting = self.receiver is not None  # a message handed to it is not processed yet
         try:
@@ -467,8 +463,8 @@ class WebSocketSession(asyncio.Protocol):
                     text: str = event.data  # type: ignore[union-attr,assignment]
                     self._deliver({"type": "websocket.receive", "text": text}, len(text))
                 elif kind is BytesMessage:
-                    data: bytes = event.data  # type: ignore[union-attr,assignment]
-                    self._deliver({"type": "websocket.receive", "bytes": data}, len(data))
+                    payload: bytes = event.data  # type: ignore[union-attr,assignment]
+                    self._deliver({"type": "websocket.receive", "bytes": payload}, len(payload))
                 elif kind is Ping:
                     if conn.state is ConnectionState.OPEN:
                         transport.write(conn.send_pong(event.payload))  # type: ignore[union-attr]
