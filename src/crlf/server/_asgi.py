@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     import asyncio
     from collections.abc import Generator
 
+    from crlf.protocol import Request
+
     from ._http11 import HttpProtocol
 
 __all__ = ["Cycle"]
@@ -62,66 +64,56 @@ class Cycle:
     """
 
     __slots__ = (
-        "app_done",
         "body",
         "body_deadline",
         "body_done",
         "body_size",
         "client",
-        "continue_sent",
         "disconnected",
         "head_sent",
         "headers",
-        "method",
         "more_body",
         "proto",
-        "request_headers",
+        "request",
         "response",
         "sent",
         "started_at",
         "status",
-        "target",
         "waiter",
     )
 
-    def __init__(self, proto: HttpProtocol, method: bytes, target: bytes) -> None:
+    def __init__(self, proto: HttpProtocol, request: Request) -> None:
+        # One Cycle per request: every store here is paid per request, so fields get a value
+        # only where a reader may come before the writer.
         self.proto = proto
-        self.method = method
-        self.target = target
+        self.request = request  # method (HEAD answers), target and headers (access log, trace)
         self.response = _NOT_STARTED
-        self.status = 0
-        self.headers: Any = None
-        self.body: list[bytes] = []
+        self.body: list[bytes] | None = None  # body pieces not yet received by the app
         self.body_size = 0
         self.more_body = True
         self.body_done = False
         self.body_deadline = 0.0  # loop time; set at the first wait for body bytes
         self.disconnected = False
         self.waiter: asyncio.Future[None] | None = None
-        self.continue_sent = False
-        self.app_done = False
         self.head_sent = False
         self.sent = 0
-        # Only the access log reads these; set by the driver when it is on.
-        self.client: Any = None
-        self.request_headers: Any = None
-        self.started_at = 0.0
+        # Set by http.response.start (and respond_plain), read only after it:
+        self.status: int
+        self.headers: Any
+        # Set by the driver when the access log is on, read only by the access log:
+        self.client: Any
+        self.started_at: float
 
     # -- request side ---------------------------------------------------------------------------
 
     def feed(self, data: bytes) -> None:
         """Queue a body piece for the application (called by the driver)."""
-        self.body.append(data)
+        body = self.body
+        if body is None:
+            self.body = [data]
+        else:
+            body.append(data)
         self.body_size += len(data)
-        waiter = self.waiter
-        if waiter is not None:
-            self.waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
-
-    def end(self) -> None:
-        """The request body is complete (called by the driver)."""
-        self.more_body = False
         waiter = self.waiter
         if waiter is not None:
             self.waiter = None
@@ -164,16 +156,15 @@ class Cycle:
         """The message ``receive()`` can give without waiting, if there is one."""
         if self.disconnected or self.response == _COMPLETE:
             return _DISCONNECT
-        if self.body or (not self.more_body and not self.body_done):
-            if self.body_size:
-                chunks = self.body
+        chunks = self.body
+        if chunks is not None or (not self.more_body and not self.body_done):
+            if chunks is not None and self.body_size:
                 body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-                self.body = []
                 self.body_size = 0
                 self.proto.body_consumed()
             else:
-                self.body = []
                 body = b""
+            self.body = None
             more = self.more_body
             if not more:
                 self.body_done = True
@@ -191,11 +182,10 @@ class Cycle:
             if self.body_done:  # nothing more to read: wait for the end of the exchange
                 await waiter
                 continue
-            # RFC 9110 §10.1.1: send 100 Continue only now that the application wants the body.
-            if not self.continue_sent:
-                self.continue_sent = True
-                if proto.conn.client_is_waiting_for_100_continue and self.response == _NOT_STARTED:
-                    proto.write(proto.conn.send(InformationalResponse(status_code=100)))
+            # RFC 9110 §10.1.1: send 100 Continue only now that the application wants the body
+            # (once: sending it clears the protocol's client_is_waiting_for_100_continue).
+            if proto.conn.client_is_waiting_for_100_continue and self.response == _NOT_STARTED:
+                proto.write(proto.conn.send(InformationalResponse(status_code=100)))
             proto.waiting_for_body(self)
             try:
                 await waiter

@@ -147,6 +147,7 @@ class HttpProtocol(asyncio.Protocol):
         "ready",
         "requests_left",
         "scheme",
+        "scope_template",
         "server",
         "state",
         "timer",
@@ -186,9 +187,11 @@ class HttpProtocol(asyncio.Protocol):
         self.requests_left = state.max_requests
         self.proxy_trusted = False
         self.upgraded: Any = None
-        self.pending: tuple[Request, dict[str, Any]] | None = None
+        self.pending: dict[str, Any] | None = None  # the scope of a request not yet started
         self.eager_task: EagerTask | None = None
         self.ready = state.ready  # a done future: what send() returns when it need not wait
+        # Each request's scope is a copy of this, with the per-request keys set (on_request).
+        self.scope_template: dict[str, Any] = {}
 
     # -- asyncio.Protocol callbacks --------------------------------------------------------------
 
@@ -220,6 +223,22 @@ class HttpProtocol(asyncio.Protocol):
             self.proxy_trusted = (self.client[0] if self.client else None) in state.trusted or (
                 self.client is None
             )
+        self.scope_template = {
+            "type": "http",
+            "asgi": state.asgi_info,
+            "http_version": "1.1",
+            "server": self.server,
+            "client": self.client,
+            "scheme": self.scheme,
+            "method": "GET",
+            "root_path": state.root_path,
+            "path": "/",
+            "raw_path": b"/",
+            "query_string": b"",
+            "headers": [],
+            "state": {},
+            "extensions": state.extensions,
+        }
         self.arm(_PH_HEAD, self.loop.time() + state.timeout_header_read)
 
     def data_received(self, data: bytes) -> None:
@@ -396,7 +415,7 @@ class HttpProtocol(asyncio.Protocol):
         cycle = self.cycle
         state = self.state
         if cycle is None or (cycle.response == _NOT_STARTED and not cycle.head_sent):
-            head_only = cycle.method == b"HEAD" if cycle is not None else self.head_request
+            head_only = cycle.request.method == b"HEAD" if cycle is not None else self.head_request
             self.write(error_response(exc.status_hint, state.date, state.server_value, head_only))
         if cycle is not None:
             cycle.disconnect()
@@ -426,52 +445,47 @@ class HttpProtocol(asyncio.Protocol):
         if raw_path.find(b"%") >= 0:
             path = unquote(path)
         headers = request.headers.items()
+        # The connection's scope template, copied: a dict copy and six stores cost less than
+        # building the fourteen-key dict (ASGI HTTP scope) afresh.
+        scope = self.scope_template.copy()
         client = self.client
-        scheme = self.scheme
         if self.proxy_trusted and not _FORWARDING_FIELDS.isdisjoint(map(_first, headers)):
             forwarded = resolve_forwarded(client[0] if client else None, headers, state.trusted)
             if forwarded.client is not None:
-                client = forwarded.client
+                client = scope["client"] = forwarded.client
             if forwarded.scheme is not None:
-                scheme = forwarded.scheme
+                scope["scheme"] = forwarded.scheme
             if forwarded.host is not None:
                 host = forwarded.host
                 headers = [(n, host if n == b"host" else v) for n, v in headers]
+        version = request.http_version
+        if version != b"1.1":
+            scope["http_version"] = _VERSIONS.get(version) or version.decode("ascii")
         method = request.method
+        scope["method"] = _METHODS.get(method) or method.decode("latin-1")
         root_path = state.root_path
-        scope: dict[str, Any] = {
-            "type": "http",
-            "asgi": state.asgi_info,
-            "http_version": _VERSIONS.get(request.http_version)
-            or request.http_version.decode("ascii"),
-            "server": self.server,
-            "client": client,
-            "scheme": scheme,
-            "method": _METHODS.get(method) or method.decode("latin-1"),
-            "root_path": root_path,
-            "path": root_path + path if root_path else path,
-            "raw_path": raw_path,
-            "query_string": query,
-            "headers": headers,
-            "state": state.app_state.copy(),
-            "extensions": state.extensions,
-        }
-        cycle = Cycle(self, method, target)
+        scope["path"] = root_path + path if root_path else path
+        scope["raw_path"] = raw_path
+        scope["query_string"] = query
+        scope["headers"] = headers
+        scope["state"] = state.app_state.copy()
+        cycle = Cycle(self, request)
         self.cycle = cycle
         if state.access_log:
             cycle.client = client
-            cycle.request_headers = request.headers
             cycle.started_at = time.time()
         if state.trace:
             trace_request(self, request)
-        self.pending = (request, scope)
+        self.pending = scope
 
     def start_app(self) -> None:
         """Run the application for the pending request, eagerly (module docstring)."""
-        request, scope = self.pending  # type: ignore[misc]
+        scope = self.pending
         self.pending = None
         cycle = self.cycle
         assert cycle is not None
+        assert scope is not None
+        request = cycle.request
         if request.method == b"CONNECT":
             # No tunnels here (ASGI has no CONNECT); RFC 9110 §9.3.6 lets a server refuse.
             self.closing = True
@@ -500,9 +514,7 @@ class HttpProtocol(asyncio.Protocol):
             self.app_failed(cycle, exc)
             return
         if pending is _FINISHED:
-            if cycle.response == _COMPLETE:
-                cycle.app_done = True
-            else:
+            if cycle.response != _COMPLETE:
                 self.app_returned(cycle)
             return
         # The application waits for something: the same task object carries on (see _eager.py).
@@ -515,7 +527,6 @@ class HttpProtocol(asyncio.Protocol):
         """The application's task ended: check what it left behind."""
         self.state.tasks.discard(task)
         if task.cancelled():
-            cycle.app_done = True
             if cycle.response != _COMPLETE and not cycle.disconnected:
                 self.abort_cycle(cycle)
             return
@@ -527,7 +538,6 @@ class HttpProtocol(asyncio.Protocol):
 
     def app_returned(self, cycle: Cycle) -> None:
         """The application returned; a response it did not finish is an error."""
-        cycle.app_done = True
         if cycle.response == _COMPLETE or cycle.disconnected:
             return
         if cycle.response == _NOT_STARTED:
@@ -539,7 +549,6 @@ class HttpProtocol(asyncio.Protocol):
 
     def app_failed(self, cycle: Cycle, exc: BaseException) -> None:
         """The application raised: 500 when nothing was sent yet, else cut the connection."""
-        cycle.app_done = True
         if not cycle.disconnected:
             self.state.error_logger.error("Exception in ASGI application", exc_info=exc)
         if cycle.response == _COMPLETE or cycle.disconnected:
@@ -555,7 +564,9 @@ class HttpProtocol(asyncio.Protocol):
         if self.conn.our_state is _ERROR:
             # The application asked the protocol for something illegal: answer without it.
             state = self.state
-            self.write(error_response(500, state.date, state.server_value, cycle.method == b"HEAD"))
+            self.write(
+                error_response(500, state.date, state.server_value, cycle.request.method == b"HEAD")
+            )
             self.abort_cycle(cycle)
             return
         self.respond_plain(cycle, 500)

@@ -122,18 +122,19 @@ def configure_logging(level: int) -> None:
 
 def log_access(self: Any, cycle: Any) -> None:
     """One combined-format access line for the finished exchange."""
-    headers = cycle.request_headers
+    request = cycle.request
+    headers = request.headers
     now = time.time()
     self.state.access_logger.info(
         access_line(
             cycle.client,
-            cycle.method,
-            cycle.target,
+            request.method,
+            request.target,
             self.conn.their_http_version or b"1.1",
             cycle.status,
             cycle.sent,
-            headers.get(b"referer") if headers is not None else None,
-            headers.get(b"user-agent") if headers is not None else None,
+            headers.get(b"referer"),
+            headers.get(b"user-agent"),
             cycle.started_at or now,
             now - cycle.started_at if cycle.started_at else 0.0,
         )
