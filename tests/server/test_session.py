@@ -559,3 +559,18 @@ def test_a_request_broken_before_the_app_starts_never_reaches_it() -> None:
         data = read_until_close(sock)
     assert data.startswith(b"HTTP/1.1 400 Bad Request")
     assert calls == []
+
+
+@pytest.mark.parametrize("prefix", [b"", b"\r\n"])
+def test_malformed_head_request_gets_its_error_without_a_body(prefix: bytes) -> None:
+    # The head never parses, so the method comes from the request's first bytes (RFC 9110 §9.3.2:
+    # no content in an answer to HEAD), after any empty lines a server ignores (RFC 9112 §2.2).
+    with running(hello_app) as server, server.connect() as sock:
+        sock.sendall(
+            prefix + b"HEAD / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"
+        )
+        data = read_until_close(sock)
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"content-length: 16" in head
+    assert body == b""

@@ -204,17 +204,16 @@ class Cycle:
         if kind == "http.response.body":
             if self.response != _STARTED:
                 return self._out_of_order(kind)
-            body = message.get("body", b"")
+            proto = self.proto
             if message.get("more_body", False):
-                self.proto.send_body(self, body, False)
+                proto.send_body(self, message.get("body", b""), False)
             else:
                 self.response = _COMPLETE
                 try:
-                    self.proto.send_body(self, body, True)
+                    proto.send_body(self, message.get("body", b""), True)
                 except BaseException:
                     self.response = _STARTED  # not sent: the failure is answered 500
                     raise
-            proto = self.proto
             if proto.write_paused and not self.disconnected:
                 return proto.drain()
             return proto.ready

@@ -136,9 +136,8 @@ class HttpProtocol(asyncio.Protocol):
         "drain_waiter",
         "eager_task",
         "eof",
-        "got_bytes",
+        "first_chunk",
         "handling",
-        "head_request",
         "loop",
         "pending",
         "phase",
@@ -182,8 +181,10 @@ class HttpProtocol(asyncio.Protocol):
         self.eof = False
         self.closing = False
         self.closed = False
-        self.got_bytes = False
-        self.head_request = False
+        # The first bytes of the request being received (None until some arrive): whether a
+        # request has begun (header timeout, 408), and whether a head too malformed to parse
+        # was a HEAD (its error answer then has no body). Kept by reference, looked at only then.
+        self.first_chunk: bytes | None = None
         self.requests_left = state.max_requests
         self.proxy_trusted = False
         self.upgraded: Any = None
@@ -242,11 +243,8 @@ class HttpProtocol(asyncio.Protocol):
         self.arm(_PH_HEAD, self.loop.time() + state.timeout_header_read)
 
     def data_received(self, data: bytes) -> None:
-        if not self.got_bytes:
-            # The start of a request: remember whether it is a HEAD, in case its head turns out
-            # malformed and we answer without a parsed method (a HEAD answer has no body).
-            self.got_bytes = True
-            self.head_request = data.lstrip(b"\r\n")[:5] == b"HEAD "
+        if self.first_chunk is None:
+            self.first_chunk = data
         self.conn.receive_data(data)
         if not self.handling:
             self.handle_events()
@@ -389,7 +387,11 @@ class HttpProtocol(asyncio.Protocol):
                     # now run the application, then look for the next request.
                     self.start_app()
                 elif event is NEED_DATA:
-                    if self.cycle is None and self.phase == _PH_IDLE and self.got_bytes:
+                    if (
+                        self.cycle is None
+                        and self.phase == _PH_IDLE
+                        and self.first_chunk is not None
+                    ):
                         # A new request has begun: it must be whole within the header timeout.
                         self.arm(_PH_HEAD, self.loop.time() + self.state.timeout_header_read)
                     break
@@ -406,16 +408,24 @@ class HttpProtocol(asyncio.Protocol):
             self.handling = False
             if self.deadline < 0.0:  # _IDLE_OWED: an exchange finished and none began since
                 self.arm_idle()
-            if self.cork:
-                self.flush()
+            cork = self.cork
             self.cork = None
+            if cork:  # flush(), inlined: what this batch wrote goes out in one write
+                out = cork[0] if len(cork) == 1 else b"".join(cork)
+                cork.clear()
+                self.corked = 0
+                if not self.closed:
+                    self.transport.write(out)
 
     def protocol_error(self, exc: RemoteProtocolError) -> None:
         """Answer a malformed request with its status and close (never echoing its bytes)."""
         cycle = self.cycle
         state = self.state
         if cycle is None or (cycle.response == _NOT_STARTED and not cycle.head_sent):
-            head_only = cycle.request.method == b"HEAD" if cycle is not None else self.head_request
+            if cycle is not None:
+                head_only = cycle.request.method == b"HEAD"
+            else:  # RFC 9110 §9.3.2: no body in the answer to a HEAD, even a malformed one
+                head_only = (self.first_chunk or b"").lstrip(b"\r\n")[:5] == b"HEAD "
             self.write(error_response(exc.status_hint, state.date, state.server_value, head_only))
         if cycle is not None:
             cycle.disconnect()
@@ -638,7 +648,15 @@ class HttpProtocol(asyncio.Protocol):
                 cycle.head_sent = True
                 if self.state.trace:
                     trace_response(self, out[: out.find(b"\r\n\r\n") + 2])
-                self.write(out)
+                # write(), inlined: not closed here, or the guard above would have returned.
+                cork = self.cork
+                if cork is None:
+                    self.transport.write(out)
+                else:
+                    cork.append(out)
+                    self.corked += len(out)
+                    if self.corked > _CORK_LIMIT:
+                        self.flush()
                 self.response_complete(cycle)
                 return
             head = conn.send_response(cycle.status, headers)
@@ -690,7 +708,7 @@ class HttpProtocol(asyncio.Protocol):
         except LocalProtocolError:
             self.close()
             return
-        self.got_bytes = False
+        self.first_chunk = None
         self.phase = _PH_IDLE
         if self.read_paused:
             self.read_paused = False
@@ -777,7 +795,9 @@ class HttpProtocol(asyncio.Protocol):
         phase = self.phase
         state = self.state
         if phase == _PH_HEAD:
-            if self.got_bytes:  # RFC 9110 §15.5.9: 408 for a request that did not finish in time
+            if (
+                self.first_chunk is not None
+            ):  # RFC 9110 §15.5.9: 408 for a request that did not finish in time
                 self.write(error_response(408, state.date, state.server_value))
             self.close()
         elif phase == _PH_BODY:
