@@ -121,10 +121,15 @@ def mask(data: bytes | bytearray | memoryview, key: bytes) -> bytes:
         return (int.from_bytes(data, "little") ^ int.from_bytes(repeated[:n], "little")).to_bytes(
             n, "little"
         )
-    src = data if isinstance(data, bytes | bytearray) else bytes(data)
-    out = bytearray(n)
+    return _unmask_lanes(data if isinstance(data, bytes | bytearray) else bytes(data), 0, n, key)
+
+
+def _unmask_lanes(src: bytes | bytearray, start: int, end: int, key: bytes | bytearray) -> bytes:
+    # The translate trick on ``src[start:end]`` (see the module docstring), read in place: each
+    # lane is a strided slice of ``src`` itself, so the payload is not copied out first.
+    out = bytearray(end - start)
     for lane in range(4):
-        out[lane::4] = src[lane::4].translate(_xor_table(key[lane]))
+        out[lane::4] = src[start + lane : end : 4].translate(_xor_table(key[lane]))
     return bytes(out)
 
 
@@ -258,7 +263,7 @@ class FrameDecoder:
                     ^ int.from_bytes(repeated[:length], "little")
                 ).to_bytes(length, "little")
             else:
-                payload = mask(memoryview(buf)[pos + 4 : end], bytes(buf[pos : pos + 4]))
+                payload = _unmask_lanes(buf, pos + 4, end, buf[pos : pos + 4])
         else:
             end = pos + length
             if have < end:
