@@ -57,10 +57,12 @@ _READY = _Ready()
 class Cycle:
     """The ASGI side of one exchange.
 
-    Args:
-        proto: the connection driver that owns the transport and the protocol connection.
-        method: the request method (for the access log).
-        target: the request-target (for the access log).
+    One is made per request, by :meth:`HttpProtocol.on_request
+    <crlf.server._http11.HttpProtocol.on_request>`, which sets the fields itself on
+    ``object.__new__(Cycle)`` (a class call through ``__init__`` costs some 700 instructions
+    more, per request). Fields are given a value there only where a reader may come before the
+    writer; ``status``/``headers`` are set by ``http.response.start`` (or ``respond_plain``) and
+    read only after it, ``client``/``started_at`` only exist when the access log is on.
     """
 
     __slots__ = (
@@ -82,27 +84,22 @@ class Cycle:
         "waiter",
     )
 
-    def __init__(self, proto: HttpProtocol, request: Request) -> None:
-        # One Cycle per request: every store here is paid per request, so fields get a value
-        # only where a reader may come before the writer.
-        self.proto = proto
-        self.request = request  # method (HEAD answers), target and headers (access log, trace)
-        self.response = _NOT_STARTED
-        self.body: list[bytes] | None = None  # body pieces not yet received by the app
-        self.body_size = 0
-        self.more_body = True
-        self.body_done = False
-        self.body_deadline = 0.0  # loop time; set at the first wait for body bytes
-        self.disconnected = False
-        self.waiter: asyncio.Future[None] | None = None
-        self.head_sent = False
-        self.sent = 0
-        # Set by http.response.start (and respond_plain), read only after it:
-        self.status: int
-        self.headers: Any
-        # Set by the driver when the access log is on, read only by the access log:
-        self.client: Any
-        self.started_at: float
+    proto: HttpProtocol  # the connection driver: transport, protocol connection, timers
+    request: Request  # method (HEAD answers), target and headers (access log, trace)
+    response: int  # _NOT_STARTED, _STARTED, _COMPLETE
+    body: list[bytes] | None  # request body pieces not yet received by the application
+    body_size: int  # their total size (backpressure)
+    more_body: bool  # False once the request's EndOfMessage came
+    body_done: bool  # the last http.request message was handed over
+    body_deadline: float  # loop time; set at the first wait for body bytes
+    disconnected: bool
+    waiter: asyncio.Future[None] | None  # what receive() waits on
+    head_sent: bool
+    sent: int  # response body bytes (access log)
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    client: Any
+    started_at: float
 
     # -- request side ---------------------------------------------------------------------------
 

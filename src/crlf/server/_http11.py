@@ -84,6 +84,7 @@ _METHODS = {
     for m in (b"GET", b"POST", b"PUT", b"DELETE", b"HEAD", b"OPTIONS", b"PATCH", b"CONNECT")
 }
 _first = itemgetter(0)
+_new = object.__new__
 _FINISHED: Any = object()  # what next() gives back when the application's coroutine returned
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
@@ -479,7 +480,20 @@ class HttpProtocol(asyncio.Protocol):
         scope["query_string"] = query
         scope["headers"] = headers
         scope["state"] = state.app_state.copy()
-        cycle = Cycle(self, request)
+        # The Cycle, made field by field (see its docstring for why and which).
+        cycle = _new(Cycle)
+        cycle.proto = self
+        cycle.request = request
+        cycle.response = _NOT_STARTED
+        cycle.body = None
+        cycle.body_size = 0
+        cycle.more_body = True
+        cycle.body_done = False
+        cycle.body_deadline = 0.0
+        cycle.disconnected = False
+        cycle.waiter = None
+        cycle.head_sent = False
+        cycle.sent = 0
         self.cycle = cycle
         if state.access_log:
             cycle.client = client
