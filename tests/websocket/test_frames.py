@@ -246,3 +246,12 @@ def test_encode_close_payload() -> None:
 def test_encode_close_payload_rejects(code: int | None, reason: str) -> None:
     with pytest.raises(LocalProtocolError):
         encode_close_payload(code, reason)
+
+
+def test_mask_every_key_byte_on_the_translate_path() -> None:
+    # Large payloads are unmasked lane by lane through one 256-byte table per key byte: check
+    # every key byte value (64 keys of 4 distinct bytes) against the definition (§5.3).
+    data = os.urandom(4099)
+    for first in range(0, 256, 4):
+        key = bytes((first, first + 1, first + 2, first + 3))
+        assert mask(data, key) == naive_mask(data, key)
