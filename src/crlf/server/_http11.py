@@ -718,11 +718,14 @@ class HttpProtocol(asyncio.Protocol):
         conn = self.conn
         self.cycle = None
         state = self.state
-        if self.closing or self.eof or state.shutting_down or not conn.keep_alive:
+        if self.closing or self.eof or state.shutting_down:
             self.close()
             return
         try:
-            conn.start_next_cycle()  # both sides DONE, or it raises
+            # Both sides DONE, or it raises: also when the connection cannot persist (a side
+            # that is DONE on such a connection is MUST_CLOSE, RFC 9112 §9.6), so there is no
+            # need to ask conn.keep_alive (a property) first.
+            conn.start_next_cycle()
         except LocalProtocolError:
             self.close()
             return
