@@ -131,6 +131,18 @@ def test_answers_from_memory_equal_the_full_path(tmp_path: Path) -> None:
             ("GET", "/sub/page.html", IDENTITY),
             ("GET", "/image.png", IDENTITY),
             ("GET", "/hello.txt", {"if-none-match": tag, **IDENTITY}),
+            ("HEAD", "/hello.txt", {"if-none-match": tag, **IDENTITY}),
+            ("GET", "/hello.txt", {"if-none-match": tag, "range": "bytes=0-3", **IDENTITY}),
+            ("GET", "/hello.txt", {"if-none-match": tag, "if-match": '"other"', **IDENTITY}),
+            ("GET", "/hello.txt", {"if-none-match": tag, "if-match": tag, **IDENTITY}),
+            (
+                "GET",
+                "/hello.txt",
+                {"if-none-match": tag, "if-unmodified-since": "Sun, 06 Nov 1994 08:49:37 GMT"},
+            ),
+            ("GET", "/hello.txt", {"if-none-match": tag, "accept-encoding": "gzip"}),  # not its tag
+            ("GET", "/hello.txt", {"if-none-match": "W/" + tag, **IDENTITY}),  # weak comparison
+            ("GET", "/hello.txt", {"if-none-match": "", **IDENTITY}),
             ("HEAD", "/hello.txt", {"if-none-match": f'"x", {tag}', **IDENTITY}),
             ("GET", "/hello.txt", {"if-none-match": '"other"', **IDENTITY}),
             ("GET", "/hello.txt", {"if-modified-since": date, **IDENTITY}),

@@ -110,7 +110,7 @@ class _Prepared:
 class _Ready:
     """A small file's response, answered from memory until ``expires`` (module docstring)."""
 
-    __slots__ = ("expires", "file", "gzipped", "headers", "prepared", "size")
+    __slots__ = ("etag", "expires", "file", "gzipped", "headers", "prepared", "size")
 
     def __init__(
         self,
@@ -125,6 +125,9 @@ class _Ready:
         self.gzipped = gzipped  # the body is file.gzip, not file.data
         self.size = size
         self.headers: Headers = [*prepared.fields, (b"content-length", b"%d" % size)]
+        etag = prepared.validators.etag
+        assert etag is not None  # _prepare always makes one
+        self.etag = etag.to_bytes()  # as sent, so a cache sends these very bytes back
         self.expires = expires
 
 
@@ -237,6 +240,15 @@ class StaticFiles:
                         "more_body": False,
                     }
                 )
+            elif (
+                request.get(b"if-none-match") == ready.etag
+                and b"if-match" not in request
+                and b"if-unmodified-since" not in request
+            ):
+                # A cache revalidating the copy it has (it sends back the ETag it was given):
+                # RFC 9110 §13.2.2 step 3, If-None-Match matches, so 304 for GET and HEAD,
+                # before any Range (step 5), and If-Modified-Since is ignored (§13.1.3).
+                await respond(send, 304, ready.prepared.meta[:], b"")
             else:
                 await self._answer(
                     scope, receive, send, ready.prepared, body, ready.size, request, head, None
@@ -490,7 +502,7 @@ class StaticFiles:
                 scope["method"].encode("ascii"), request, prepared.validators
             )
             if outcome is conditional.Outcome.NOT_MODIFIED:
-                await respond(send, 304, prepared.meta, b"")
+                await respond(send, 304, prepared.meta[:], b"")  # a copy: middleware may edit it
                 return
             if outcome is conditional.Outcome.PRECONDITION_FAILED:
                 await respond_page(send, 412, [], head)
