@@ -276,3 +276,22 @@ def test_server_shutdown_closes_1001() -> None:
         sock.sendall(encode_frame(8, b"\x03\xe9", mask_key=MASK))
         sock.close()
     assert event == CloseConnection(1001, "")
+
+
+def test_a_cancelled_receive_loses_no_message(serve: Serve) -> None:
+    # receive() hands the next message straight to the waiting application; a receive() given
+    # up on (wait_for timing out cancels it) must leave the next message queued, not lost.
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(receive(), 0.01)
+        await send({"type": "websocket.send", "text": "timed out"})
+        message = await receive()
+        await send({"type": "websocket.send", "text": "got " + message["text"]})
+        await receive()  # the close
+
+    with serve(app) as (host, port), connect(f"ws://{host}:{port}/") as ws:
+        assert ws.recv(timeout=5) == "timed out"
+        ws.send("after")
+        assert ws.recv(timeout=5) == "got after"
