@@ -78,6 +78,22 @@ SWITCHED = State.SWITCHED_PROTOCOL
 ERROR = State.ERROR
 
 _DEFAULT_LIMITS = Limits()
+# A request head repeated byte for byte on one connection is parsed once (_read_request); only
+# heads up to this size are remembered, so an idle connection holds at most this much for it.
+_MAX_REMEMBERED_HEAD = 4096
+# What a parsed head decided: method, target, version, lowercased and raw field pairs, whether
+# the connection may persist, body length (0 none, -1 chunked), switch pending, 100-continue.
+_Plan = tuple[
+    bytes,
+    bytes,
+    bytes,
+    list[tuple[bytes, bytes]],
+    list[tuple[bytes, bytes]],
+    bool,
+    int,
+    bool,
+    bool,
+]
 _NO_TRAILERS = Headers()
 _NO_OPTIONS: frozenset[bytes] = frozenset()
 # Fields that change how a message is framed or the connection is handled: the parser looks
@@ -116,6 +132,10 @@ class Connection:
         "_eof",
         "_head_search_from",
         "_keep_alive",
+        "_last_fields",
+        "_last_fields_key",
+        "_last_head",
+        "_last_plan",
         "_limits",
         "_reader",
         "_request_method",
@@ -137,6 +157,10 @@ class Connection:
         self._buf = bytearray()
         self._eof = False
         self._head_search_from = 0
+        self._last_head: bytes | None = None
+        self._last_plan: _Plan | None = None
+        self._last_fields_key: tuple[object, ...] | None = None
+        self._last_fields = _NOTHING_CHECKED
         self._client_state = IDLE
         self._server_state = IDLE
         self._reader: BodyReader | None = None
@@ -341,6 +365,15 @@ class Connection:
                 return NEED_DATA
             if len(buf) == 1 and buf[0] == 0x0D and not self._eof:
                 return NEED_DATA
+        last = self._last_head
+        if last is not None and buf.startswith(last):
+            # The same head as the previous request on this connection: what a keep-alive
+            # client polling one URL sends, byte for byte. The previous head ended at its
+            # first CRLF CRLF, so this one ends there too, and every check it passed depends
+            # only on its bytes and this connection's limits: reuse their outcome.
+            del buf[: len(last)]
+            self._head_search_from = 0
+            return self._repeat_request()
         head = self._find_head()
         if head is None:
             return NEED_DATA
@@ -412,11 +445,58 @@ class Connection:
         self._request_method = method
         self._client_state = SEND_BODY
         self._server_state = SEND_RESPONSE
+        if len(head) <= _MAX_REMEMBERED_HEAD:
+            self._last_head = head
+            self._last_plan = (
+                method,
+                target,
+                version,
+                headers._items,
+                headers._raw_pairs,
+                self._keep_alive,
+                reader.remaining
+                if type(reader) is ContentLengthReader
+                else (0 if reader is None else -1),
+                self._switch_pending,
+                self.client_is_waiting_for_100_continue,
+            )
         request = Request.__new__(Request)
         request.method = method
         request.target = target
         request.http_version = version
         request.headers = headers
+        return request
+
+    def _repeat_request(self) -> Request:
+        """The Request for a head equal to the last one (see _read_request), from its plan."""
+        plan = self._last_plan
+        assert plan is not None
+        method, target, version, items, raw_pairs, keep_alive, length, switch, expect = plan
+        self.their_http_version = version
+        if not keep_alive:
+            self._keep_alive = False
+        if switch:
+            self._switch_pending = True
+        if expect:
+            self.client_is_waiting_for_100_continue = True
+        if length == 0:
+            self._reader = None
+        elif length > 0:
+            self._reader = ContentLengthReader(length)
+        else:
+            limits = self._limits
+            self._reader = ChunkedReader(
+                limits.max_chunk_line, limits.max_body_size, limits.max_head_bytes
+            )
+        self._request_method = method
+        self._client_state = SEND_BODY
+        self._server_state = SEND_RESPONSE
+        request = Request.__new__(Request)
+        request.method = method
+        request.target = target
+        request.http_version = version
+        # A fresh list: applications (and ASGI middleware) may change the one they are given.
+        request.headers = Headers._from_parsed(items.copy(), raw_pairs)
         return request
 
     def _request_coding(self, codings: list[bytes], has_length: bool, http11: bool) -> BodyReader:
@@ -600,6 +680,7 @@ class Connection:
         body: _Body | None = None,
         *,
         reason: bytes = b"",
+        trusted: bytes = b"",
     ) -> bytes:
         """Serialise a final response head, and the whole body when ``body`` is given.
 
@@ -607,13 +688,19 @@ class Connection:
         ``Content-Length`` rather than chunking, and head and body come back as one bytes
         object, ready for a single write.
 
+        Args:
+            trusted: field lines the caller built itself, each ``name: value\r\n``, written
+                right after the status line as they are: not validated and not looked at for
+                framing. For a server's own Date, Server and Keep-Alive, whose bytes it made;
+                never for anything that came from an application or a peer.
+
         Raises:
             LocalProtocolError: as :meth:`send`.
         """
         try:
             if body is None:
-                return self._send_response(status_code, headers, reason)
-            head = self._send_response(status_code, headers, reason, len(body))
+                return self._send_response(status_code, headers, reason, None, trusted)
+            head = self._send_response(status_code, headers, reason, len(body), trusted)
             writer = self._writer
             if type(writer) is ContentLengthWriter and writer.remaining == len(body):
                 # The common case: the body is exactly what the head declares. Skip framing.
@@ -674,32 +761,31 @@ class Connection:
         headers: list[tuple[bytes, bytes]],
         reason: bytes,
         body_length: int | None = None,
+        trusted: bytes = b"",
     ) -> bytes:
-        if self._server_state is not SEND_RESPONSE or self.our_role is not Role.SERVER:
+        if self._server_state is not SEND_RESPONSE or not self._server_role:
             raise LocalProtocolError(f"can't send a response in state {self.our_state.name}")
         if not 200 <= code <= 999:
             raise LocalProtocolError("final responses have a status of 200 or above")
-        # The fields are joined and validated in C; framing fields are then found in the
-        # lowercased copy, where "\nname:" is exact once the lines are known to be clean.
-        fields = encode_fields(headers)
-        length: bytes | None = None
-        coding: bytes | None = None
-        close = False
-        for name, value in headers:
-            # Applications send names in any case; only names of a framing field's length are
-            # lowercased, so most fields cost one len() and one set lookup.
-            if len(name) in _FRAMING_NAME_LENGTHS:
-                name = name.lower()
-                if name == b"content-length":
-                    if length is not None or CONTENT_LENGTH_RE.fullmatch(value) is None:
-                        raise LocalProtocolError("invalid or repeated Content-Length")
-                    length = value
-                elif name == b"transfer-encoding":
-                    coding = value if coding is None else coding + b"," + value
-                elif name == b"connection":
-                    close = close or b"close" in _connection_tokens([value])
-        if length is not None and coding is not None:
-            raise LocalProtocolError("both Content-Length and Transfer-Encoding (RFC 9112 §6.1)")
+        # The application's fields as a tuple: equal to the last response's (a server sends the
+        # same few lists over and over) means checked already; checking costs more than the rest
+        # of the head. Pairs are tuples of bytes, so the tuple holds exactly what was checked.
+        key = tuple(headers)
+        if key == self._last_fields_key:
+            checked = self._last_fields
+        else:
+            checked = _check_fields(headers)
+            if len(checked[0]) <= _MAX_REMEMBERED_FIELDS:
+                try:
+                    hash(key)  # only an immutable key is kept: no bytearray, no list pairs
+                except (TypeError, ValueError):
+                    pass
+                else:
+                    self._last_fields_key = key
+                    self._last_fields = checked
+        fields, length, coding, close = checked
+        if trusted:
+            fields = trusted + fields if fields else trusted[:-2]
         method = self._request_method
         if self._switch_pending:
             self._switch_pending = False
@@ -719,7 +805,7 @@ class Connection:
         if method == b"HEAD" or code == 204 or code == 304:
             writer = NoBodyWriter()
         elif length is not None:
-            writer = ContentLengthWriter(int(length))
+            writer = ContentLengthWriter(length)
         elif coding is not None:
             if coding.strip() != b"chunked":
                 raise LocalProtocolError("only the chunked transfer coding is supported")
@@ -729,6 +815,8 @@ class Connection:
                 # Never chunk to an HTTP/1.0 client (RFC 9112 §6.1): delimit by closing.
                 kept = [h for h in headers if h[0].lower() != b"transfer-encoding"]
                 fields = encode_fields(kept)
+                if trusted:
+                    fields = trusted + fields if fields else trusted[:-2]
                 writer = CloseDelimitedWriter()
                 self._keep_alive = False
         elif body_length is not None:
@@ -808,6 +896,47 @@ class Connection:
         self._client_state = SEND_BODY
         self._server_state = SEND_RESPONSE
         return write_head(b"%s %s HTTP/%s\r\n" % (method, target, version), headers.raw_items())
+
+
+# Response fields checked for the last response on a connection (_send_response), and the
+# most bytes of field lines remembered that way.
+_CheckedFields = tuple[bytes, "int | None", "bytes | None", bool]
+_NOTHING_CHECKED: _CheckedFields = (b"", None, None, False)
+_MAX_REMEMBERED_FIELDS = 2048
+
+
+def _check_fields(headers: list[tuple[bytes, bytes]]) -> _CheckedFields:
+    """Encode and check a response's fields; find the framing ones (RFC 9112 §6.1, §6.3).
+
+    Returns:
+        The field lines joined by CRLF, the Content-Length value (or None), the
+        Transfer-Encoding codings (or None), and whether Connection lists ``close``.
+
+    Raises:
+        LocalProtocolError: as :func:`encode_fields`; an invalid or repeated Content-Length;
+            both Content-Length and Transfer-Encoding.
+    """
+    # The fields are joined and validated in C.
+    fields = encode_fields(headers)
+    length: int | None = None
+    coding: bytes | None = None
+    close = False
+    for name, value in headers:
+        # Applications send names in any case; only names of a framing field's length are
+        # lowercased, so most fields cost one len() and one set lookup.
+        if len(name) in _FRAMING_NAME_LENGTHS:
+            name = name.lower()
+            if name == b"content-length":
+                if length is not None or CONTENT_LENGTH_RE.fullmatch(value) is None:
+                    raise LocalProtocolError("invalid or repeated Content-Length")
+                length = int(value)
+            elif name == b"transfer-encoding":
+                coding = value if coding is None else coding + b"," + value
+            elif name == b"connection":
+                close = close or b"close" in _connection_tokens([value])
+    if length is not None and coding is not None:
+        raise LocalProtocolError("both Content-Length and Transfer-Encoding (RFC 9112 §6.1)")
+    return fields, length, coding, close
 
 
 def _head(start_line: bytes, fields: bytes, extra: bytes) -> bytes:

@@ -219,7 +219,9 @@ class Cycle:
                 return self._out_of_order(kind)
             self.response = _STARTED
             self.status = message["status"]
-            self.headers = message.get("headers", ())
+            headers = message.get("headers", ())
+            # Any iterable of pairs (ASGI); the protocol wants a list it can read twice.
+            self.headers = headers if type(headers) is list else list(headers)
             return self.proto.ready
         if kind == "http.response.pathsend":
             if self.response != _STARTED:
@@ -240,8 +242,8 @@ class Cycle:
     def make_head(self) -> bytes:
         """Serialise the response head with the server's fields (Date, Server, Keep-Alive)."""
         proto = self.proto
-        head_fields, tail = proto.extra_headers(False, self.headers)
-        head = proto.conn.send_response(self.status, [*head_fields, *self.headers, *tail])
+        trusted, headers = proto.server_fields(False, self.headers)
+        head = proto.conn.send_response(self.status, headers, trusted=trusted)
         self.head_sent = True
         return head
 
@@ -264,14 +266,16 @@ class Cycle:
             proto.write(head)
             conn = proto.conn
             offset = 0
-            sendfile_ok = proto.can_sendfile()
+            ok = proto.can_sendfile()  # zero-copy
             while offset < size and not self.disconnected:
-                count = min(size - offset, _FILE_CHUNK if not sendfile_ok else size - offset)
+                count = min(size - offset, _FILE_CHUNK if not ok else size - offset)
                 span = _FileSpan(file, offset, count)
                 pieces: list[Any] = conn.send_chunks(Data(span))  # type: ignore[arg-type]
                 for piece in pieces:
                     if isinstance(piece, _FileSpan):
-                        await proto.send_file(piece.file, piece.offset, piece.count, sendfile_ok)
+                        sent = await proto.send_file(piece.file, piece.offset, piece.count, ok)
+                        if not sent:
+                            return  # the connection is gone (connection_lost ends the cycle)
                     else:
                         proto.write(piece)
                 offset += count

@@ -56,6 +56,7 @@ from ._asgi import _COMPLETE, _NOT_STARTED, _STARTED, Cycle
 from ._eager import EagerTask, _enter_task, _leave_task, adopt
 from ._logging import log_access, trace_request, trace_response
 from ._proxy import _FORWARDING_FIELDS, resolve_forwarded
+from ._sendfile import sendfile
 from ._transport import error_response
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ _PH_APP = 3
 _IDLE_OWED = -1.0  # a deadline handle_events() replaces with the keep-alive idle one
 _BODY_HIGH_WATER = 256 * 1024  # unread request body bytes before we stop reading the socket
 _CORK_LIMIT = 64 * 1024  # corked bytes after which we write at once
+_FILE_CHUNK = 256 * 1024  # file bytes read at once where sendfile cannot carry them
 _VERSIONS = {b"1.1": "1.1", b"1.0": "1.0"}
 _METHODS = {
     m: m.decode("ascii")
@@ -84,6 +86,7 @@ _METHODS = {
 }
 # Request fields on_request looks for in one pass (see there).
 _NOTABLE_FIELDS = _FORWARDING_FIELDS | {b"upgrade"}
+_CONNECTION_CLOSE = (b"connection", b"close")  # with the app's fields: the protocol must see it
 _new = object.__new__
 _FINISHED: Any = object()  # what next() gives back when the application's coroutine returned
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
@@ -320,20 +323,38 @@ class HttpProtocol(asyncio.Protocol):
                 waiter.set_result(None)
 
     def can_sendfile(self) -> bool:
-        """Whether ``os.sendfile`` can carry file bodies (asyncio loop, no TLS)."""
+        """Whether ``os.sendfile`` can carry file bodies (a plain socket: no TLS)."""
         return self.state.sendfile_ok and not self.closed
 
-    async def send_file(self, file: Any, offset: int, count: int, zero_copy: bool) -> None:
-        """Write ``count`` bytes of ``file`` from ``offset``: ``loop.sendfile`` or reads."""
-        self.flush()
+    async def send_file(self, file: Any, offset: int, count: int, zero_copy: bool) -> bool:
+        """Write ``count`` bytes of ``file`` from ``offset``: ``os.sendfile`` or reads.
+
+        Returns:
+            Whether the connection is still there to write the rest of the response.
+        """
         if zero_copy:
-            await self.loop.sendfile(self.transport, file, offset, count)
-            return
-        data = os.pread(file.fileno(), count, offset)
-        if len(data) != count:  # the file shrank under us: the framing is broken, cut it
-            self.close()
-            return
-        self.write(data)
+            sent = await sendfile(self, file.fileno(), offset, count)
+            if sent == count:
+                return True
+            if self.closed or self.transport.is_closing():
+                return False
+            offset += sent  # sendfile refused this file or socket: read the rest
+            count -= sent
+        while True:
+            size = min(count, _FILE_CHUNK)
+            data = os.pread(file.fileno(), size, offset)
+            if len(data) != size:  # the file shrank under us: the framing is broken, cut it
+                self.close()
+                return False
+            self.write(data)
+            offset += size
+            count -= size
+            if not count:
+                return not self.closed
+            if self.write_paused:
+                await self.drain()
+            if self.closed or self.transport.is_closing():
+                return False
 
     def close(self) -> None:
         """Flush and close the socket."""
@@ -643,32 +664,32 @@ class HttpProtocol(asyncio.Protocol):
         cycle.disconnect()
         self.close()
 
-    def extra_headers(
-        self, final: bool = True, headers: Any = ()
-    ) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
-        """The server's fields before and after the application's (Date, Server; Keep-Alive).
+    def server_fields(self, final: bool, headers: list[tuple[bytes, bytes]]) -> tuple[bytes, Any]:
+        """The server's own field lines (pre-encoded) and the fields the protocol checks.
+
+        Date, Server and Keep-Alive are the server's (``ServerState``), never framing fields, so
+        they go to ``send_response(trusted=...)`` as they are. ``Connection: close`` goes with
+        the application's fields: the protocol must see it to close after this response.
 
         Args:
             final: the whole body is known (the protocol will set Content-Length).
-            headers: the application's fields (looked at for HTTP/1.0 streaming only).
+            headers: the application's fields.
         """
         state = self.state
         left = self.requests_left
         if self.closing or state.shutting_down or self.eof or left == 0:
             self.closing = True
-            return state.head_fields, state.tail_close
+            return state.server_lines, [*headers, _CONNECTION_CLOSE]
         conn = self.conn
         if not conn.keep_alive:
-            return state.head_fields, state.tail_none
+            return state.server_lines, headers
         if conn.their_http_version == b"1.0" and not final and not _has_length(headers):
             # A streamed body to a 1.0 client is delimited by the close (RFC 9112 §6.3 rule 8):
             # the protocol adds Connection: close, so no Keep-Alive promise.
-            return state.head_fields, state.tail_none
+            return state.server_lines, headers
         if left is None:
-            return state.head_fields, state.tail_keep_alive
-        return state.head_fields, [
-            (b"keep-alive", b"%s, max=%d" % (state.keep_alive_timeout_value, left))
-        ]
+            return state.keep_alive_lines, headers
+        return state.keep_alive_max(left), headers
 
     def send_body(self, cycle: Cycle, body: bytes, final: bool) -> None:
         """Write a body piece (with the head first if it is not out yet); end it if ``final``."""
@@ -680,11 +701,10 @@ class HttpProtocol(asyncio.Protocol):
         if not cycle.head_sent:
             # A LocalProtocolError (bad header, body longer than Content-Length) raises into the
             # application before anything is written, so app_failed() can still answer 500.
-            head_fields, tail = self.extra_headers(final, cycle.headers)
-            headers = [*head_fields, *cycle.headers, *tail]
+            trusted, headers = self.server_fields(final, cycle.headers)
             if final:
                 # The protocol's fast path: head + body + end in one bytes object, one write.
-                out = conn.send_response(cycle.status, headers, body)
+                out = conn.send_response(cycle.status, headers, body, trusted=trusted)
                 cycle.head_sent = True
                 if self.state.trace:
                     trace_response(self, out[: out.find(b"\r\n\r\n") + 2])
@@ -699,7 +719,7 @@ class HttpProtocol(asyncio.Protocol):
                         self.flush()
                 self.response_complete(cycle)
                 return
-            head = conn.send_response(cycle.status, headers)
+            head = conn.send_response(cycle.status, headers, trusted=trusted)
             if body:
                 head += b"".join(conn.send_chunks(Data(body)))
             cycle.head_sent = True

@@ -111,19 +111,21 @@ class ServerState:
         self.total_requests = 0
         ka = b"timeout=%d" % max(1, round(config.timeout_keep_alive))
         self.keep_alive_timeout_value = ka
-        # Prebuilt header lists; refresh_date() rebuilds them each second.
+        # The server's own fields, refreshed each second by refresh_date(): Date and Server as
+        # (name, value) pairs (the WebSocket handshake adds them to its 101), and pre-encoded
+        # field lines the protocol writes as they are (Connection.send_response(trusted=...)):
+        # ``server_lines`` (Date, Server) and ``keep_alive_lines`` (those and Keep-Alive:
+        # timeout=T). With --max-requests-per-connection the Keep-Alive line also counts down
+        # (``max=N``): keep_alive_max() caches one set of lines per N for the current second.
         self.date: bytes = b""
         self.head_fields: list[tuple[bytes, bytes]] = []
-        self.tail_keep_alive: list[tuple[bytes, bytes]] = [(b"keep-alive", ka)]
-        self.tail_close: list[tuple[bytes, bytes]] = [(b"connection", b"close")]
-        self.tail_none: list[tuple[bytes, bytes]] = []
+        self.server_lines = b""
+        self.keep_alive_lines = b""
+        self._keep_alive_max: dict[int, bytes] = {}
         self._date_timer: asyncio.TimerHandle | None = None
         self.refresh_date()
-        self.sendfile_ok = (
-            not self.is_ssl
-            and hasattr(os, "sendfile")
-            and type(loop).__module__.startswith("asyncio")
-        )
+        # File bodies go zero-copy (os.sendfile on the socket, _sendfile.py) on any loop, TLS aside.
+        self.sendfile_ok = not self.is_ssl and hasattr(os, "sendfile")
 
     def connection_closed(self, connection: Any) -> None:
         """Forget a closed connection; wake the shutdown when it was the last one."""
@@ -144,9 +146,26 @@ class ServerState:
         if self.server_value is not None:
             fields.append((b"server", self.server_value))
         self.head_fields = fields
+        self.server_lines = b"".join(b"%s: %s\r\n" % field for field in fields)
+        self.keep_alive_lines = b"%skeep-alive: %s\r\n" % (
+            self.server_lines,
+            self.keep_alive_timeout_value,
+        )
+        self._keep_alive_max = {}
         if not self.loop.is_closed():
             delay = 1.0 - (now % 1.0) + 0.001
             self._date_timer = self.loop.call_later(delay, self.refresh_date)
+
+    def keep_alive_max(self, left: int) -> bytes:
+        """The server's field lines with ``Keep-Alive: timeout=T, max=left`` (RFC 9112 §9.3)."""
+        lines = self._keep_alive_max.get(left)
+        if lines is None:
+            lines = self._keep_alive_max[left] = b"%skeep-alive: %s, max=%d\r\n" % (
+                self.server_lines,
+                self.keep_alive_timeout_value,
+                left,
+            )
+        return lines
 
     def stop(self) -> None:
         """Stop the per-second timer."""
