@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import re
 import socket
+import struct
 import threading
 from typing import Any
 
 import pytest
 
 from tests.server.serving import hello_app, read_response, read_until_close, running
+
+MIB = 1024 * 1024
 
 
 def _get(path: str = "/", extra: bytes = b"", version: bytes = b"1.1") -> bytes:
@@ -414,7 +418,7 @@ def _pathsend_app(path: str, chunked: bool = False) -> Any:
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 @pytest.mark.parametrize("chunked", [False, True])
 def test_pathsend_sends_the_file(tmp_path: Any, loop: str, chunked: bool) -> None:
-    data = os.urandom(3 * 1024 * 1024 + 17)  # several sendfile/read rounds
+    data = os.urandom(10 * MIB + 17)  # several sendfile rounds (the socket buffer fills)
     path = tmp_path / "blob.bin"
     path.write_bytes(data)
     app = _pathsend_app(str(path), chunked)
@@ -439,6 +443,120 @@ def test_pathsend_sends_the_file(tmp_path: Any, loop: str, chunked: bool) -> Non
                 head, body_bytes = read_response(sock, buf)
                 assert head.startswith(b"HTTP/1.1 200 OK")
                 assert body_bytes == data
+
+
+def _open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+def _rss() -> int:
+    """This process's resident set size in bytes (Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")  # pragma: no cover
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_pathsend_concurrent_downloads(tmp_path: Any, loop: str) -> None:
+    # Four responses in flight at once, each waiting for its socket in turn: the client reads
+    # one whole body while the server has the other three parked on full socket buffers.
+    data = os.urandom(10 * MIB)
+    path = tmp_path / "blob.bin"
+    path.write_bytes(data)
+    with running(_pathsend_app(str(path)), loop=loop) as server:
+        socks = [server.connect(timeout=20) for _ in range(4)]
+        try:
+            for sock in socks:
+                sock.sendall(_get("/f"))
+            for sock in socks:
+                head, body = read_response(sock)
+                assert head.startswith(b"HTTP/1.1 200 OK")
+                assert hashlib.sha256(body).digest() == hashlib.sha256(data).digest()
+        finally:
+            for sock in socks:
+                sock.close()
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_pathsend_to_a_slow_reader(tmp_path: Any, loop: str) -> None:
+    # A small receive buffer read in small pieces: the server waits for the socket again and
+    # again, never holds the file in memory, and every byte arrives in order.
+    data = os.urandom(64 * MIB)
+    path = tmp_path / "blob.bin"
+    path.write_bytes(data)
+    expected = hashlib.sha256(data).digest()
+    del data
+    with running(_pathsend_app(str(path)), loop=loop) as server:
+        before = _rss()
+        peak = 0
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+            sock.settimeout(20)
+            sock.connect(("127.0.0.1", server.port))
+            sock.sendall(_get("/f", extra=b"Connection: close\r\n"))
+            received = b""
+            while b"\r\n\r\n" not in received:
+                received += sock.recv(4096)
+            head, _, first = received.partition(b"\r\n\r\n")
+            assert b"content-length: %d" % (64 * MIB) in head
+            digest = hashlib.sha256(first)
+            got = len(first)
+            while True:
+                piece = sock.recv(8192)
+                if not piece:
+                    break
+                digest.update(piece)
+                got += len(piece)
+                if got % (4 * MIB) < len(piece):
+                    peak = max(peak, _rss() - before)
+        assert got == 64 * MIB
+        assert digest.digest() == expected
+        assert peak < 16 * MIB, f"RSS grew {peak / MIB:.0f} MiB during the download"
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+@pytest.mark.parametrize("how", ["close", "reset"])
+def test_pathsend_client_gone_mid_file_leaks_no_fd(tmp_path: Any, loop: str, how: str) -> None:
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as f:
+        f.truncate(256 * MIB)  # sparse
+    small = tmp_path / "small.bin"
+    small.write_bytes(b"x" * 1000)
+    finished = threading.Event()
+    big_app, small_app = _pathsend_app(str(big)), _pathsend_app(str(small))
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            await (big_app if scope["path"] == "/big" else small_app)(scope, receive, send)
+        finally:
+            finished.set()
+
+    with running(app, loop=loop) as server:
+        # A first exchange: whatever the loop opens lazily is open before we count.
+        with server.connect() as sock:
+            sock.sendall(_get("/small", extra=b"Connection: close\r\n"))
+            assert read_until_close(sock).endswith(b"x" * 1000)
+        finished.clear()
+        before = _open_fds()
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+            sock.settimeout(20)
+            sock.connect(("127.0.0.1", server.port))
+            sock.sendall(_get("/big"))
+            got = 0
+            while got < MIB:
+                got += len(sock.recv(65536))
+            if how == "reset":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            # close() with unread bytes: the kernel answers the server's next bytes with RST.
+        assert finished.wait(20), "the server kept sending to a client that was gone"
+        # One more exchange: the loop has run the closed connection's callbacks by then.
+        with server.connect() as sock:
+            sock.sendall(_get("/small", extra=b"Connection: close\r\n"))
+            assert read_until_close(sock).endswith(b"x" * 1000)
+        assert _open_fds() <= before, "a descriptor outlived the connection"
 
 
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
