@@ -23,7 +23,7 @@ __all__ = [
     "write_head",
 ]
 
-_STATUS_LINES: dict[int, bytes] = {
+STATUS_LINES: dict[int, bytes] = {
     int(s): b"HTTP/1.1 %d %s\r\n" % (int(s), s.phrase.encode("ascii")) for s in HTTPStatus
 }
 
@@ -31,7 +31,7 @@ _STATUS_LINES: dict[int, bytes] = {
 def status_line(status_code: int, reason: bytes = b"") -> bytes:
     """``HTTP/1.1 <code> <reason>\\r\\n``; the standard reason when none is given (RFC 9112 §4)."""
     if not reason:
-        line = _STATUS_LINES.get(status_code)
+        line = STATUS_LINES.get(status_code)
         if line is not None:
             return line
     if not 100 <= status_code <= 999:

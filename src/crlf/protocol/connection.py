@@ -41,6 +41,7 @@ from ._readers import (
 )
 from ._state import Role, State
 from ._writers import (
+    STATUS_LINES,
     BodyWriter,
     ChunkedWriter,
     CloseDelimitedWriter,
@@ -353,7 +354,13 @@ class Connection:
 
     def _read_request(self) -> Event | Sentinel:
         buf = self._buf
-        if not buf or buf[0] == 0x0D:
+        if not buf:  # the usual wait between requests
+            if self._eof:
+                self._client_state = CLOSED
+                self._keep_alive = False
+                return ConnectionClosed()
+            return NEED_DATA
+        if buf[0] == 0x0D:
             # RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request.
             while buf.startswith(b"\r\n"):
                 del buf[:2]
@@ -496,7 +503,11 @@ class Connection:
         request.target = target
         request.http_version = version
         # A fresh list: applications (and ASGI middleware) may change the one they are given.
-        request.headers = Headers._from_parsed(items.copy(), raw_pairs)
+        headers = Headers.__new__(Headers)  # Headers._from_parsed, inlined
+        headers._items = items.copy()
+        headers._raw = None
+        headers._raw_pairs = raw_pairs
+        request.headers = headers
         return request
 
     def _request_coding(self, codings: list[bytes], has_length: bool, http11: bool) -> BodyReader:
@@ -702,12 +713,14 @@ class Connection:
                 return self._send_response(status_code, headers, reason, None, trusted)
             head = self._send_response(status_code, headers, reason, len(body), trusted)
             writer = self._writer
+            if writer is None:
+                # The common case: _send_response found the body to be exactly what the head
+                # declares and finished the message. Skip framing.
+                return head + body
             if type(writer) is ContentLengthWriter and writer.remaining == len(body):
-                # The common case: the body is exactly what the head declares. Skip framing.
                 self._writer = None
                 self._server_state = DONE if self._keep_alive else MUST_CLOSE
                 return head + body
-            assert writer is not None
             return b"".join([head, *writer.frame(body), self._send_end([])])
         except ProtocolError:
             self._fail_ours()
@@ -820,7 +833,7 @@ class Connection:
                 writer = CloseDelimitedWriter()
                 self._keep_alive = False
         elif body_length is not None:
-            writer = ContentLengthWriter(body_length)
+            writer = _WHOLE_BODY  # send_response() writes it right after the head
             extra = b"content-length: %d\r\n" % body_length
         elif http11:
             writer = ChunkedWriter()
@@ -833,9 +846,23 @@ class Connection:
                 extra += b"connection: close\r\n"
         elif not http11:
             extra += b"connection: keep-alive\r\n"
-        self._writer = writer
-        self._server_state = SEND_BODY
-        return _head(status_line(code, reason), fields, extra)
+        if not reason:
+            start = STATUS_LINES.get(code) or status_line(code)
+        else:
+            start = status_line(code, reason)
+        if writer is _WHOLE_BODY or (
+            type(writer) is ContentLengthWriter and writer.remaining == body_length
+        ):
+            # The whole body comes with the head and is exactly what it declares: the message
+            # ends here (send_response writes the body after the head).
+            self._writer = None
+            self._server_state = DONE if self._keep_alive else MUST_CLOSE
+        else:
+            self._writer = writer
+            self._server_state = SEND_BODY
+        if fields:
+            return b"%s%s\r\n%s\r\n" % (start, fields, extra)
+        return b"%s%s\r\n" % (start, extra)
 
     def _send_request(self, event: Request) -> bytes:
         if self.our_role is not Role.CLIENT:
@@ -902,6 +929,8 @@ class Connection:
 # most bytes of field lines remembered that way.
 _CheckedFields = tuple[bytes, "int | None", "bytes | None", bool]
 _NOTHING_CHECKED: _CheckedFields = (b"", None, None, False)
+# _send_response's writer for a whole body given with the head (send_response): none is needed.
+_WHOLE_BODY = NoBodyWriter()
 _MAX_REMEMBERED_FIELDS = 2048
 
 
