@@ -354,3 +354,77 @@ def test_small_frame_limits_and_errors_stick() -> None:
     with pytest.raises(RemoteProtocolError) as info:
         server.next_event()
     assert info.value.close_code == 1002
+
+
+def chunked_events(conn: WSConnection, wire: bytes, chunk: int) -> list[Event]:
+    out: list[Event] = []
+    for i in range(0, len(wire), chunk):
+        out += events(conn, wire[i : i + chunk])
+    return out
+
+
+@pytest.mark.parametrize("deflate", [False, True], ids=["plain", "deflate"])
+@pytest.mark.parametrize("role", [Role.SERVER, Role.CLIENT], ids=["server", "client"])
+def test_send_message_parts_is_the_same_message(role: Role, deflate: bool) -> None:
+    # send_message_parts gives header and payload of the frame send_text/send_bytes would give
+    # (for writelines); the payload of an uncompressed server message is the caller's object.
+    if deflate:
+        server, client = deflate_pair()
+    else:
+        server, client = WSConnection(Role.SERVER), WSConnection(Role.CLIENT)
+    sender, receiver = (server, client) if role is Role.SERVER else (client, server)
+    data = os.urandom(200_003)
+    text = "h\u00e9llo \u20ac" * 20_000
+    for message in (data, bytearray(data), memoryview(data), text, b"", ""):
+        head, payload = sender.send_message_parts(message)
+        if role is Role.SERVER and not deflate and type(message) is bytes:
+            assert payload is message
+        expected = (
+            TextMessage(message) if isinstance(message, str) else BytesMessage(bytes(message))
+        )
+        assert chunked_events(receiver, head + payload, 65537) == [expected]
+    if role is Role.SERVER and not deflate:
+        assert server.send_message_parts(data) == (
+            server.send_bytes(data)[:10],
+            server.send_bytes(data)[10:],
+        )
+    elif role is Role.CLIENT and not deflate:
+        head, payload = client.send_message_parts(text)
+        assert head[1] & 0x80  # §5.1: masked
+        assert len(payload) == len(text.encode())
+
+
+def test_send_message_parts_misuse() -> None:
+    client = WSConnection(Role.CLIENT)
+    client.send_bytes(b"a", fin=False)
+    with pytest.raises(LocalProtocolError):
+        client.send_message_parts(b"b")  # a fragmented message is in progress
+    client.send_bytes(b"c")
+    client.send_close()
+    with pytest.raises(LocalProtocolError):
+        client.send_message_parts("after close")
+
+
+@pytest.mark.parametrize("chunk", [4096, 65536, 262_144])
+def test_large_messages_in_pieces_between_small_ones(chunk: int) -> None:
+    # A large frame unmasked as its pieces arrive (the decoder's drain path) keeps its place in
+    # the stream: the small frames around it, a fragmented text message split inside a UTF-8
+    # sequence, and a Ping between its fragments all come out in order.
+    server = WSConnection(Role.SERVER)
+    big = os.urandom(300_001)
+    text = ("\u20ac" * 50_000).encode()  # 150,000 bytes, cut at 100,001: inside a character
+    wire = (
+        client_frame(1, b"before")
+        + client_frame(2, big)
+        + client_frame(1, text[:100_001], fin=False)
+        + client_frame(9, b"p")
+        + client_frame(0, text[100_001:])
+        + client_frame(2, b"after")
+    )
+    assert chunked_events(server, wire, chunk) == [
+        TextMessage("before"),
+        BytesMessage(big),
+        Ping(b"p"),
+        TextMessage("\u20ac" * 50_000),
+        BytesMessage(b"after"),
+    ]

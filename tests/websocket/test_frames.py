@@ -144,12 +144,17 @@ def test_control_frames_ignore_the_message_limit() -> None:
     assert frame.payload == b"p" * 125
 
 
-@pytest.mark.parametrize("size", [0, 1, 3, 4, 5, 31, 2047, 2048, 2049, 4099, 70001])
+@pytest.mark.parametrize(
+    "size", [0, 1, 3, 4, 5, 31, 125, 510, 511, 512, 513, 514, 2047, 2048, 2049, 4099, 70001]
+)
 def test_mask_matches_the_definition(size: int) -> None:
+    # Around 512 bytes mask() switches from the big-int XOR to the translate lanes.
     data = os.urandom(size)
     key = os.urandom(4)
     assert mask(data, key) == naive_mask(data, key)
     assert mask(memoryview(data), key) == naive_mask(data, key)
+    assert mask(bytearray(data), key) == naive_mask(data, key)
+    assert type(mask(bytearray(data), key)) is bytes
     assert mask(mask(data, key), key) == data
 
 
@@ -255,3 +260,85 @@ def test_mask_every_key_byte_on_the_translate_path() -> None:
     for first in range(0, 256, 4):
         key = bytes((first, first + 1, first + 2, first + 3))
         assert mask(data, key) == naive_mask(data, key)
+
+
+def masked_frames(payload: bytes, key: bytes) -> bytes:
+    """A masked BINARY frame carrying ``payload`` followed by a masked 3-byte PING."""
+    return encode_frame(Opcode.BINARY, payload, mask_key=key) + encode_frame(
+        Opcode.PING, b"abc", mask_key=key[::-1]
+    )
+
+
+@pytest.mark.parametrize(
+    "chunk", [1000, 65536, 65537, 65539, 100_003, 262_144, 400_000], ids=lambda c: f"chunk{c}"
+)
+def test_large_masked_frame_unmasked_as_it_arrives(chunk: int) -> None:
+    # A payload of 64 KiB or more arriving in pieces is unmasked piece by piece into the frame
+    # (the decoder's drain path); pieces that are not a multiple of 4 bytes start the next
+    # piece at another key byte. Every split gives the payload back, then the next frame.
+    payload = os.urandom(3 * 65536 + 3)
+    key = bytes((0x01, 0x5A, 0xA5, 0xFE))
+    wire = masked_frames(payload, key)
+    decoder = FrameDecoder(expect_masked=True, max_payload=1 << 20)
+    frames: list[Frame] = []
+    fed = 0
+    for i in range(0, len(wire), chunk):
+        piece = wire[i : i + chunk]
+        decoder.receive_data(piece)
+        fed += len(piece)
+        while (frame := decoder.next_frame()) is not None:
+            frames.append(frame)
+        # Bytes not yet returned as frames are all accounted for, drained or buffered.
+        assert decoder.buffered == fed - sum(
+            len(encode_frame(f.opcode, f.payload, mask_key=key)) for f in frames
+        )
+    assert [(f.opcode, f.fin) for f in frames] == [(Opcode.BINARY, True), (Opcode.PING, True)]
+    assert frames[0].payload == payload
+    assert frames[1].payload == b"abc"
+    assert decoder.buffered == 0
+
+
+def test_large_masked_frame_every_key_byte_at_every_phase() -> None:
+    # The drain path picks the key byte for each lane from the payload offset already filled:
+    # every key byte value at every lane, with pieces that leave every offset modulo 4.
+    payload = os.urandom(3 * 65537 + 5)
+    for first in range(0, 256, 4):
+        key = bytes((first, first + 1, first + 2, first + 3))
+        wire = encode_frame(Opcode.BINARY, payload, mask_key=key)
+        decoder = FrameDecoder(expect_masked=True, max_payload=1 << 20)
+        # 14 header bytes, then pieces of 65537 bytes: drained at payload offsets 0, 65537 and
+        # 131074 (key phases 0, 1, 2); the last 5 bytes complete it at phase 3.
+        decoder.receive_data(wire[: 14 + 65537])
+        assert decoder.next_frame() is None
+        for k in (1, 2):
+            decoder.receive_data(wire[14 + 65537 * k : 14 + 65537 * (k + 1)])
+            assert decoder.next_frame() is None
+        assert decoder._filled == 3 * 65537  # the drain path was taken
+        decoder.receive_data(wire[14 + 65537 * 3 :])
+        frame = decoder.next_frame()
+        assert frame is not None
+        assert frame.payload == payload, key
+
+
+@pytest.mark.parametrize("chunk", [65537, 262_144])
+def test_large_unmasked_frame_in_pieces(chunk: int) -> None:
+    # The client role receives unmasked frames: large ones are buffered whole, as before.
+    payload = os.urandom(3 * 65536 + 3)
+    wire = encode_frame(Opcode.BINARY, payload) + encode_frame(Opcode.PING, b"abc")
+    decoder = FrameDecoder(expect_masked=False, max_payload=1 << 20)
+    frames: list[Frame] = []
+    for i in range(0, len(wire), chunk):
+        decoder.receive_data(wire[i : i + chunk])
+        while (frame := decoder.next_frame()) is not None:
+            frames.append(frame)
+    assert [f.payload for f in frames] == [payload, b"abc"]
+
+
+def test_large_masked_frame_limits_still_checked_first() -> None:
+    # The header is checked before any of the payload is kept or unmasked (§7.4.1: 1009).
+    decoder = FrameDecoder(expect_masked=True, max_payload=65536 * 2)
+    wire = encode_frame(Opcode.BINARY, bytes(65536 * 2 + 1), mask_key=KEY)
+    decoder.receive_data(wire[:70000])
+    with pytest.raises(RemoteProtocolError) as info:
+        decoder.next_frame()
+    assert info.value.close_code == 1009

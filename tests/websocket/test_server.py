@@ -93,6 +93,15 @@ def test_without_deflate(serve: Serve) -> None:
         assert "sec-websocket-extensions" not in ws.response.headers
         ws.send("plain")
         assert ws.recv() == "plain"
+        # Messages of 64 KiB or more are written as header + payload (writelines), and the
+        # client's large frames are unmasked as they arrive: sizes around both thresholds.
+        for size in (65535, 65536, 65537, 1 << 20):
+            data = os.urandom(size)
+            ws.send(data)
+            assert ws.recv() == data
+            text = "\u20ac" * (size // 3)  # 3 bytes of UTF-8 each
+            ws.send(text)
+            assert ws.recv() == text
 
 
 def test_deflate_can_be_turned_off_by_the_server(serve: Serve) -> None:

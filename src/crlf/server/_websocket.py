@@ -64,6 +64,9 @@ __all__ = ["ClientDisconnected", "WebSocketSession", "handle_upgrade"]
 
 DEFAULT_CLOSE_TIMEOUT = 10.0  # websockets close_timeout 10: wait this long for the client's Close
 _READ_HIGH_WATER = 1024 * 1024  # queued, unreceived message bytes before we stop reading
+# From this many bytes (or characters) a message to send is written as header + payload with
+# writelines instead of one concatenated frame: the copy it saves costs more than the extra buffer.
+_WRITELINES_MIN = 64 * 1024
 
 # ASGI session states.
 _CONNECTING = 0  # the application has not answered the handshake
@@ -327,16 +330,23 @@ class WebSocketSession(asyncio.Protocol):
             text = message.get("text")
             try:
                 if text is not None:
-                    data = conn.send_text(text)
+                    if len(text) < _WRITELINES_MIN:
+                        self.transport.write(conn.send_text(text))
+                    else:
+                        # A large message: header and payload written as two buffers, so the
+                        # payload is not copied into a frame (1 MiB echo: one 1 MiB copy less).
+                        self.transport.writelines(conn.send_message_parts(text))
                 else:
                     payload = message.get("bytes")
                     if payload is None:
                         raise RuntimeError("websocket.send needs 'text' or 'bytes'")
-                    data = conn.send_bytes(payload)
+                    if len(payload) < _WRITELINES_MIN:
+                        self.transport.write(conn.send_bytes(payload))
+                    else:
+                        self.transport.writelines(conn.send_message_parts(payload))
             except LocalProtocolError:
                 # Our Close already went out (we are closing): the message cannot be sent.
                 raise ClientDisconnected("the WebSocket is closing") from None
-            self.transport.write(data)
             if self.write_paused and not self.lost:
                 return self._drain()
             return _READY

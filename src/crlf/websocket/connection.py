@@ -370,6 +370,38 @@ class WSConnection:
             )
         return frame_header(opcode, len(payload), fin=fin, rsv1=rsv1) + payload
 
+    def send_message_parts(self, data: str | bytes | bytearray | memoryview) -> tuple[bytes, bytes]:
+        """A whole message (text for ``str``, else binary) as its frame header and its payload.
+
+        The same frame as :meth:`send_text` / :meth:`send_bytes` return, in two pieces to write
+        with ``writelines``: a large payload is not copied into a new frame object (on the
+        server side, unless compressed, the payload returned is ``data`` itself).
+
+        Raises:
+            LocalProtocolError: the message is not allowed now (after our Close, or while a
+                fragmented message is being sent).
+        """
+        if self.state is not ConnectionState.OPEN:
+            raise LocalProtocolError(f"cannot send a message in state {self.state.name}")
+        if self._out_opcode:
+            raise LocalProtocolError("a fragmented message is in progress")
+        if isinstance(data, str):
+            opcode = _TEXT
+            payload = data.encode("utf-8")
+        else:
+            opcode = _BINARY
+            payload = bytes(data)
+        rsv1 = False
+        codec = self._deflate
+        if codec is not None and len(payload) >= codec.min_size:
+            payload = codec.compress(payload)
+            rsv1 = True
+        if self._is_client:
+            key = os.urandom(4)
+            head = frame_header(opcode, len(payload), rsv1=rsv1, mask_key=key)
+            return head, mask(payload, key)
+        return frame_header(opcode, len(payload), rsv1=rsv1), payload
+
     def _send_data(self, opcode: int, payload: bytes, fin: bool) -> bytes:
         if self.state is not ConnectionState.OPEN:
             raise LocalProtocolError(f"cannot send a message in state {self.state.name}")
