@@ -314,6 +314,7 @@ def test_large_masked_frame_every_key_byte_at_every_phase() -> None:
             decoder.receive_data(wire[14 + 65537 * k : 14 + 65537 * (k + 1)])
             assert decoder.next_frame() is None
         assert decoder._filled == 3 * 65537  # the drain path was taken
+        assert len(decoder._pieces) == 3
         decoder.receive_data(wire[14 + 65537 * 3 :])
         frame = decoder.next_frame()
         assert frame is not None
@@ -342,3 +343,15 @@ def test_large_masked_frame_limits_still_checked_first() -> None:
     with pytest.raises(RemoteProtocolError) as info:
         decoder.next_frame()
     assert info.value.close_code == 1009
+
+
+def test_large_masked_frame_keeps_only_what_arrived() -> None:
+    # A peer declaring a 16 MiB frame and sending 100 KiB of it costs about 100 KiB here: the
+    # drained pieces hold what arrived, nothing is allocated for the declared length.
+    decoder = FrameDecoder(expect_masked=True, max_payload=1 << 24)
+    header = frame_header(Opcode.BINARY, 1 << 24, mask_key=KEY)
+    decoder.receive_data(header + bytes(100_000))
+    assert decoder.next_frame() is None
+    assert decoder.buffered == len(header) + 100_000
+    assert sum(len(piece) for piece in decoder._pieces) == 100_000
+    assert len(decoder._buf) == len(header)

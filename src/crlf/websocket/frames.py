@@ -38,6 +38,9 @@ CPython 3.11; lanes against big int: 4 KiB 94k/154k, 64 KiB 1.3M/2.4M, 1 MiB 21M
 A large masked payload that arrives in pieces (64 KiB or more buffered, frame not complete) is
 unmasked piece by piece into the frame's payload as it comes, so the receive buffer never grows
 to the whole payload (no reallocation copies) and each piece is unmasked while in the cache.
+The pieces are joined once the frame is complete (that join is the copy ``bytes(out)`` costs
+on the one-piece path); nothing is allocated ahead for the declared length, so a peer that
+declares a large frame costs only the memory of what it actually sent.
 
 Nothing here does I/O, and nothing imports asyncio, socket, time or logging.
 """
@@ -151,17 +154,16 @@ def _unmask_lanes(src: bytes | bytearray, start: int, end: int, key: bytes | byt
     return bytes(out)
 
 
-def _unmask_into(
-    out: bytearray, at: int, src: bytes | bytearray, start: int, end: int, key: bytes | bytearray
-) -> None:
-    # ``src[start:end]`` holds payload bytes ``at`` onwards: unmask them into ``out[at:]``. Byte
-    # ``i`` of the payload is XORed with ``key[i % 4]`` (§5.3), so lane ``j`` here uses the key
-    # byte of payload offset ``at + j``.
-    n = end - start
+def _unmask_piece(
+    src: bytearray, start: int, end: int, key: bytes | bytearray, at: int
+) -> bytearray:
+    # ``src[start:end]`` holds the payload's bytes from offset ``at`` on: byte ``i`` of the
+    # payload is XORed with ``key[i % 4]`` (§5.3), so lane ``j`` here uses the key byte of
+    # payload offset ``at + j``.
+    piece = bytearray(end - start)
     for lane in range(4):
-        out[at + lane : at + n : 4] = src[start + lane : end : 4].translate(
-            _XOR_TABLES[key[(at + lane) & 3]]
-        )
+        piece[lane::4] = src[start + lane : end : 4].translate(_XOR_TABLES[key[(at + lane) & 3]])
+    return piece
 
 
 class Frame:
@@ -206,15 +208,16 @@ class FrameDecoder:
         rsv1_allowed: True when an extension (permessage-deflate) gave RSV1 a meaning.
     """
 
-    __slots__ = ("_buf", "_expect_masked", "_filled", "_out", "max_payload", "rsv1_allowed")
+    __slots__ = ("_buf", "_expect_masked", "_filled", "_pieces", "max_payload", "rsv1_allowed")
 
     def __init__(
         self, *, expect_masked: bool, max_payload: int, rsv1_allowed: bool = False
     ) -> None:
         self._buf = bytearray()
-        # A large masked frame being received: its unmasked payload so far (``_filled`` bytes of
-        # ``_out``). Its header stays at the start of ``_buf``, followed by the rest received.
-        self._out: bytearray | None = None
+        # A large masked frame being received: its payload so far, unmasked, in pieces of
+        # ``_filled`` bytes in all (joined once complete; memory grows only with what arrived).
+        # Its header stays at the start of ``_buf``, followed by the rest received.
+        self._pieces: list[bytearray] = []
         self._filled = 0
         self._expect_masked = expect_masked
         self.max_payload = max_payload
@@ -288,25 +291,21 @@ class FrameDecoder:
             raise RemoteProtocolError("WebSocket frame too big", close_code=1009)
         if masked:
             start = pos + 4
-            filled = self._filled  # payload bytes already unmasked into self._out
+            filled = self._filled  # payload bytes already unmasked into self._pieces
             end = start + length - filled
             if have < end:
                 if have - start >= _DRAIN_MIN:
                     # A large payload arriving in pieces: unmask what is here and drop it from
                     # the buffer (the header stays, to be read again with the next piece).
-                    out = self._out
-                    if out is None:
-                        out = self._out = bytearray(length)
-                    _unmask_into(out, filled, buf, start, have, buf[pos:start])
+                    self._pieces.append(_unmask_piece(buf, start, have, buf[pos:start], filled))
                     self._filled = filled + have - start
                     del buf[start:]
                 return None
             if filled:
-                out = self._out
-                assert out is not None
-                _unmask_into(out, filled, buf, start, end, buf[pos:start])
-                payload = bytes(out)
-                self._out = None
+                pieces = self._pieces
+                pieces.append(_unmask_piece(buf, start, end, buf[pos:start], filled))
+                payload = b"".join(pieces)
+                self._pieces = []
                 self._filled = 0
             elif length < _TRANSLATE_MIN:
                 # mask() inlined for the common small frame (one big-int XOR, see above)
