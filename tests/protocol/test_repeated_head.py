@@ -17,6 +17,7 @@ from crlf.protocol import (
     Data,
     Event,
     Limits,
+    Memo,
     Request,
     Role,
 )
@@ -158,3 +159,35 @@ def test_large_heads_are_not_remembered_but_still_parsed() -> None:
         assert request.headers.get(b"x-big") == b"a" * 5000
         answer(conn)
         conn.start_next_cycle()
+
+
+@pytest.mark.parametrize("name", list(MESSAGES))
+def test_connections_sharing_a_memo_parse_a_head_once(name: str) -> None:
+    # A server gives its connections one Memo: a client opening a connection per request
+    # repeats a head the server parsed on another connection.
+    message = MESSAGES[name]
+    expected = first_exchange(message)
+    memo = Memo(Limits())
+    requests = []
+    for _ in range(3):
+        conn = Connection(Role.SERVER, memo=memo)
+        conn.receive_data(message)
+        events = drain(conn)
+        assert outcome(conn, events) == expected
+        requests.append(events[0])
+    assert memo.request is not None
+    assert memo.request[0] == message[: message.index(b"\r\n\r\n") + 4]
+    first, second = requests[0], requests[1]
+    assert isinstance(first, Request)
+    assert isinstance(second, Request)
+    second.headers.items().append((b"x-added", b"on the second connection"))
+    assert b"x-added" not in first.headers
+
+
+def test_a_memo_belongs_to_one_set_of_limits() -> None:
+    limits = Limits(max_body_size=10)
+    memo = Memo(limits)
+    assert Connection(Role.SERVER, memo=memo)._limits is limits  # taken from the memo
+    assert Connection(Role.SERVER, limits=limits, memo=memo)._limits is limits
+    with pytest.raises(ValueError, match="other limits"):
+        Connection(Role.SERVER, limits=Limits(max_body_size=10), memo=memo)

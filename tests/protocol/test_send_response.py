@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from crlf.errors import LocalProtocolError
-from crlf.protocol import Connection, Role, State
-from crlf.protocol import connection as connection_module
+from crlf.protocol import Connection, Limits, Memo, Role, State
+from crlf.protocol.memo import MAX_REMEMBERED_FIELDS
 
 GET = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
 GET10 = b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
@@ -106,10 +106,10 @@ def test_mutable_lists_are_not_remembered() -> None:
 
 
 def test_large_field_lists_are_checked_each_time() -> None:
-    big = [(b"X-Big", b"v" * connection_module._MAX_REMEMBERED_FIELDS)]
+    big = [(b"X-Big", b"v" * MAX_REMEMBERED_FIELDS)]
     conn = server()
     for _ in range(2):
-        assert b"v" * connection_module._MAX_REMEMBERED_FIELDS in conn.send_response(200, big, b"")
+        assert b"v" * MAX_REMEMBERED_FIELDS in conn.send_response(200, big, b"")
         next_request(conn)
 
 
@@ -140,3 +140,17 @@ def test_trusted_lines_are_not_looked_at_for_framing() -> None:
     conn = server()
     conn.send_response(200, [], b"", trusted=b"connection: close\r\n")
     assert conn.keep_alive
+
+
+def test_connections_sharing_a_memo_write_what_a_fresh_check_writes() -> None:
+    memo = Memo(Limits())
+    headers = [(b"Content-Type", b"text/plain")]
+    expected = server().send_response(200, headers, b"x")
+    for _ in range(3):
+        conn = Connection(Role.SERVER, memo=memo)
+        conn.receive_data(GET)
+        conn.next_event()
+        conn.next_event()
+        assert conn.send_response(200, list(headers), b"x") == expected
+    assert memo.response is not None
+    assert memo.response[0] == tuple(headers)

@@ -21,6 +21,7 @@ from .events import Response as Response
 from .events import Sentinel as Sentinel
 from .headers import Headers as Headers
 from .limits import Limits as Limits
+from .memo import Memo as Memo
 
 __all__ = [
     "NEED_DATA",
@@ -33,6 +34,7 @@ __all__ = [
     "Headers",
     "InformationalResponse",
     "Limits",
+    "Memo",
     "Request",
     "Response",
     "Role",

@@ -65,6 +65,7 @@ from .events import (
 )
 from .headers import Headers
 from .limits import Limits
+from .memo import MAX_REMEMBERED_FIELDS, MAX_REMEMBERED_HEAD, CheckedFields, Memo, Plan
 
 __all__ = ["Connection"]
 
@@ -80,22 +81,6 @@ SWITCHED = State.SWITCHED_PROTOCOL
 ERROR = State.ERROR
 
 _DEFAULT_LIMITS = Limits()
-# A request head repeated byte for byte on one connection is parsed once (_read_request); only
-# heads up to this size are remembered, so an idle connection holds at most this much for it.
-_MAX_REMEMBERED_HEAD = 4096
-# What a parsed head decided: method, target, version, lowercased and raw field pairs, whether
-# the connection may persist, body length (0 none, -1 chunked), switch pending, 100-continue.
-_Plan = tuple[
-    bytes,
-    bytes,
-    bytes,
-    list[tuple[bytes, bytes]],
-    list[tuple[bytes, bytes]],
-    bool,
-    int,
-    bool,
-    bool,
-]
 _NO_TRAILERS = Headers()
 _NO_OPTIONS: frozenset[bytes] = frozenset()
 # Fields that change how a message is framed or the connection is handled: the parser looks
@@ -134,11 +119,8 @@ class Connection:
         "_eof",
         "_head_search_from",
         "_keep_alive",
-        "_last_fields",
-        "_last_fields_key",
-        "_last_head",
-        "_last_plan",
         "_limits",
+        "_memo",
         "_reader",
         "_request_method",
         "_server_role",
@@ -150,19 +132,25 @@ class Connection:
         "their_http_version",
     )
 
-    def __init__(self, our_role: Role, *, limits: Limits | None = None) -> None:
+    def __init__(
+        self, our_role: Role, *, limits: Limits | None = None, memo: Memo | None = None
+    ) -> None:
         if not isinstance(our_role, Role):
             raise TypeError("our_role must be Role.CLIENT or Role.SERVER")
         self.our_role = our_role
         self._server_role = our_role is _SERVER
-        self._limits = limits or _DEFAULT_LIMITS
+        if memo is None:
+            limits = limits or _DEFAULT_LIMITS
+            memo = Memo(limits)
+        elif limits is None:
+            limits = memo.limits
+        elif memo.limits is not limits:
+            raise ValueError("the memo was made for other limits")
+        self._limits = limits
+        self._memo = memo
         self._buf = bytearray()
         self._eof = False
         self._head_search_from = 0
-        self._last_head: bytes | None = None
-        self._last_plan: _Plan | None = None
-        self._last_fields_key: tuple[object, ...] | None = None
-        self._last_fields = _NOTHING_CHECKED
         self._client_state = IDLE
         self._server_state = IDLE
         self._reader: BodyReader | None = None
@@ -373,15 +361,15 @@ class Connection:
                 return NEED_DATA
             if len(buf) == 1 and buf[0] == 0x0D and not self._eof:
                 return NEED_DATA
-        last = self._last_head
-        if last is not None and buf.startswith(last):
+        last = self._memo.request
+        if last is not None and buf.startswith(last[0]):
             # The same head as the previous request on this connection: what a keep-alive
             # client polling one URL sends, byte for byte. The previous head ended at its
             # first CRLF CRLF, so this one ends there too, and every check it passed depends
             # only on its bytes and this connection's limits: reuse their outcome.
-            del buf[: len(last)]
+            del buf[: len(last[0])]
             self._head_search_from = 0
-            return self._repeat_request()
+            return self._repeat_request(last[1])
         head = self._find_head()
         if head is None:
             return NEED_DATA
@@ -455,20 +443,22 @@ class Connection:
         self._request_method = method
         self._client_state = SEND_BODY
         self._server_state = SEND_RESPONSE
-        if len(head) <= _MAX_REMEMBERED_HEAD:
-            self._last_head = head
-            self._last_plan = (
-                method,
-                target,
-                version,
-                headers._items,
-                headers._raw_pairs,
-                self._keep_alive,
-                reader.remaining
-                if type(reader) is ContentLengthReader
-                else (0 if reader is None else -1),
-                self._switch_pending,
-                self.client_is_waiting_for_100_continue,
+        if len(head) <= MAX_REMEMBERED_HEAD:
+            self._memo.request = (
+                head,
+                (
+                    method,
+                    target,
+                    version,
+                    headers._items,
+                    headers._raw_pairs,
+                    self._keep_alive,
+                    reader.remaining
+                    if type(reader) is ContentLengthReader
+                    else (0 if reader is None else -1),
+                    self._switch_pending,
+                    self.client_is_waiting_for_100_continue,
+                ),
             )
         request = Request.__new__(Request)
         request.method = method
@@ -477,10 +467,8 @@ class Connection:
         request.headers = headers
         return request
 
-    def _repeat_request(self) -> Request:
-        """The Request for a head equal to the last one (see _read_request), from its plan."""
-        plan = self._last_plan
-        assert plan is not None
+    def _repeat_request(self, plan: Plan) -> Request:
+        """The Request for a head equal to the remembered one (see _read_request)."""
         method, target, version, items, raw_pairs, keep_alive, length, switch, expect = plan
         self.their_http_version = version
         if not keep_alive:
@@ -787,18 +775,18 @@ class Connection:
         # same few lists over and over) means checked already; checking costs more than the rest
         # of the head. Pairs are tuples of bytes, so the tuple holds exactly what was checked.
         key = tuple(headers)
-        if key == self._last_fields_key:
-            checked = self._last_fields
+        last = self._memo.response
+        if last is not None and key == last[0]:
+            checked = last[1]
         else:
             checked = _check_fields(headers)
-            if len(checked[0]) <= _MAX_REMEMBERED_FIELDS:
+            if len(checked[0]) <= MAX_REMEMBERED_FIELDS:
                 try:
                     hash(key)  # only an immutable key is kept: no bytearray, no list pairs
                 except (TypeError, ValueError):
                     pass
                 else:
-                    self._last_fields_key = key
-                    self._last_fields = checked
+                    self._memo.response = key, checked
         fields, length, coding, close = checked
         if trusted:
             fields = trusted + fields if fields else trusted[:-2]
@@ -928,16 +916,11 @@ class Connection:
         return write_head(b"%s %s HTTP/%s\r\n" % (method, target, version), headers.raw_items())
 
 
-# Response fields checked for the last response on a connection (_send_response), and the
-# most bytes of field lines remembered that way.
-_CheckedFields = tuple[bytes, "int | None", "bytes | None", bool]
-_NOTHING_CHECKED: _CheckedFields = (b"", None, None, False)
 # _send_response's writer for a whole body given with the head (send_response): none is needed.
 _WHOLE_BODY = NoBodyWriter()
-_MAX_REMEMBERED_FIELDS = 2048
 
 
-def _check_fields(headers: list[tuple[bytes, bytes]]) -> _CheckedFields:
+def _check_fields(headers: list[tuple[bytes, bytes]]) -> CheckedFields:
     """Encode and check a response's fields; find the framing ones (RFC 9112 §6.1, §6.3).
 
     Returns:

@@ -166,7 +166,7 @@ class HttpProtocol(asyncio.Protocol):
         self.loop = state.loop
         self.app = state.app
         self.transport: Any = None
-        self.conn: Connection = Connection(Role.SERVER, limits=state.limits)
+        self.conn: Connection = Connection(Role.SERVER, memo=state.memo)
         self.cycle: Cycle | None = None
         self.client: tuple[str, int] | None = None
         self.server: tuple[str, int | None] | None = None
@@ -326,14 +326,14 @@ class HttpProtocol(asyncio.Protocol):
         """Whether ``os.sendfile`` can carry file bodies (a plain socket: no TLS)."""
         return self.state.sendfile_ok and not self.closed
 
-    async def send_file(self, file: Any, offset: int, count: int, zero_copy: bool) -> bool:
-        """Write ``count`` bytes of ``file`` from ``offset``: ``os.sendfile`` or reads.
+    async def send_file(self, fd: int, offset: int, count: int, zero_copy: bool) -> bool:
+        """Write ``count`` bytes of the file ``fd`` from ``offset``: ``os.sendfile`` or reads.
 
         Returns:
             Whether the connection is still there to write the rest of the response.
         """
         if zero_copy:
-            sent = await sendfile(self, file.fileno(), offset, count)
+            sent = await sendfile(self, fd, offset, count)
             if sent == count:
                 return True
             if self.closed or self.transport.is_closing():
@@ -342,7 +342,7 @@ class HttpProtocol(asyncio.Protocol):
             count -= sent
         while True:
             size = min(count, _FILE_CHUNK)
-            data = os.pread(file.fileno(), size, offset)
+            data = os.pread(fd, size, offset)
             if len(data) != size:  # the file shrank under us: the framing is broken, cut it
                 self.close()
                 return False

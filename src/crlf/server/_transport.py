@@ -15,13 +15,13 @@ import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from crlf.protocol import Limits, Memo
+
 from ._proxy import TrustedProxies
 
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable
-
-    from crlf.protocol import Limits
 
     from .config import Config
 
@@ -80,6 +80,9 @@ class ServerState:
         self.config = config
         self.loop = loop
         self.limits: Limits | None = config.limits
+        # One memo for every connection (crlf.protocol.memo): a head repeated on a new
+        # connection (a client that closes after each request) is not parsed again either.
+        self.memo = Memo(config.limits or Limits())
         self.connections: set[Any] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.on_idle: asyncio.Future[None] | None = None  # set by shutdown, done at 0 connections
@@ -90,7 +93,10 @@ class ServerState:
         self.root_path = config.root_path
         self.asgi_info = {"version": "3.0", "spec_version": "2.3"}
         # Shared by every scope (read-only by the ASGI spec's convention): one dict less per request.
-        self.extensions: dict[str, dict[str, Any]] = {"http.response.pathsend": {}}
+        self.extensions: dict[str, dict[str, Any]] = {
+            "http.response.pathsend": {},
+            "http.response.zerocopy": {},
+        }
         self.timeout_keep_alive = config.timeout_keep_alive
         self.timeout_header_read = config.timeout_header_read
         self.timeout_body_read = config.timeout_body_read

@@ -1,0 +1,67 @@
+"""What a connection remembers between messages, so that a repeat costs no second check.
+
+A keep-alive client mostly repeats itself (wrk, health checks, the seed's polling, a reload),
+and a server's application mostly sends the same header list. A :class:`Memo` holds two
+one-entry memos, each keyed by exactly the bytes it stands for:
+
+* ``request``: the last request head parsed and what it decided (its *plan*). A buffer that
+  starts with that head byte for byte carries the same request; every check on it depends only
+  on its bytes and the limits, which the memo is tied to.
+* ``response``: the last response field list checked, as a tuple of ``(name, value)`` pairs,
+  and the encoded lines with their framing decision. Only a hashable (immutable) tuple is kept.
+
+Errors are never remembered. Each entry is one tuple, replaced by a single assignment, so a
+reader sees an old entry or a new one, never half of each.
+
+A :class:`~crlf.protocol.Connection` makes its own memo unless it is given one: a server gives
+all its connections one, so that a client opening a connection per request (``Connection:
+close``) repeats a head the server has already parsed. The memo is the caller's object, passed
+in explicitly: the sans-I/O core keeps no module-level state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .limits import Limits
+
+__all__ = ["Memo"]
+
+# What a parsed head decided: method, target, version, lowercased and raw field pairs, whether
+# the connection may persist, body length (0 none, -1 chunked), switch pending, 100-continue.
+Plan = tuple[
+    bytes,
+    bytes,
+    bytes,
+    list[tuple[bytes, bytes]],
+    list[tuple[bytes, bytes]],
+    bool,
+    int,
+    bool,
+    bool,
+]
+# A response field list checked: the lines joined by CRLF, Content-Length (or None), the
+# Transfer-Encoding codings (or None), whether Connection lists "close".
+CheckedFields = tuple[bytes, "int | None", "bytes | None", bool]
+
+# Only heads up to this size are remembered (an idle connection holds at most this for it),
+# and field lists up to this many encoded bytes.
+MAX_REMEMBERED_HEAD = 4096
+MAX_REMEMBERED_FIELDS = 2048
+
+
+class Memo:
+    """The last request head and the last response field list a connection (or a server's
+    connections) checked. Tied to one :class:`Limits`: a head's outcome depends on them.
+
+    Args:
+        limits: the limits of every connection that will use this memo.
+    """
+
+    __slots__ = ("limits", "request", "response")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.request: tuple[bytes, Plan] | None = None
+        self.response: tuple[tuple[object, ...], CheckedFields] | None = None
