@@ -138,7 +138,6 @@ class HttpProtocol(asyncio.Protocol):
         "cycle",
         "deadline",
         "drain_waiter",
-        "eager_task",
         "eof",
         "first_chunk",
         "handling",
@@ -195,7 +194,6 @@ class HttpProtocol(asyncio.Protocol):
         self.may_switch = True  # the request has an Upgrade field (or it was not looked for)
         self.upgraded: Any = None
         self.pending: dict[str, Any] | None = None  # the scope of a request not yet started
-        self.eager_task: EagerTask | None = None
         self.ready = state.ready  # a done future: what send() returns when it need not wait
         # Each request's scope is a copy of this, with the per-request keys set (on_request).
         self.scope_template: dict[str, Any] = {}
@@ -566,9 +564,12 @@ class HttpProtocol(asyncio.Protocol):
             self.on_websocket(request, scope, cycle)
             return
         context = contextvars.copy_context()
-        task = self.eager_task
+        # One task object for the whole server while applications finish without waiting:
+        # steps never overlap (one thread, and _enter_task refuses a second current task).
+        state = self.state
+        task = state.eager_task
         if task is None:
-            task = self.eager_task = EagerTask(self.loop)
+            task = state.eager_task = EagerTask(self.loop)
         # The first step, as the current task (inlined _eager.step: this is the hot path). It is
         # next(coro.__await__(), _FINISHED) rather than coro.send(None): a coroutine that returns
         # ends the iteration without raising StopIteration (no exception object, no traceback).
@@ -589,9 +590,9 @@ class HttpProtocol(asyncio.Protocol):
                 self.app_returned(cycle)
             return
         # The application waits for something: the same task object carries on (see _eager.py).
-        self.eager_task = None
+        state.eager_task = None
         adopt(task, coro, context, pending)
-        self.state.tasks.add(task)
+        state.tasks.add(task)
         task.add_done_callback(lambda t: self.task_done(t, cycle))
 
     def task_done(self, task: asyncio.Task[Any], cycle: Cycle) -> None:

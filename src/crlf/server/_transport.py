@@ -83,6 +83,9 @@ class ServerState:
         # One memo for every connection (crlf.protocol.memo): a head repeated on a new
         # connection (a client that closes after each request) is not parsed again either.
         self.memo = Memo(config.limits or Limits())
+        # The task applications' first steps run as (server/_eager.py), shared by connections
+        # until one application waits and takes it (_http11.HttpProtocol.start_app).
+        self.eager_task: Any = None
         self.connections: set[Any] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
         self.on_idle: asyncio.Future[None] | None = None  # set by shutdown, done at 0 connections
