@@ -70,11 +70,12 @@ def _uvicorn(app: Any, sock: socket.socket) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def serve_app(app: Any) -> Iterator[str]:
+def serve_app(app: Any, loop: str = "asyncio") -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 in a background thread.
 
     Args:
         app: an ASGI 3 application.
+        loop: crlf's server's event loop (``asyncio`` or ``uvloop``).
 
     Yields:
         The base URL, e.g. ``http://127.0.0.1:40123``.
@@ -86,19 +87,25 @@ def serve_app(app: Any) -> Iterator[str]:
             with _uvicorn(app, sock):
                 yield f"http://127.0.0.1:{port}"
         else:
-            with _crlf(app, sock):
+            with _crlf(app, sock, loop):
                 yield f"http://127.0.0.1:{port}"
     finally:
         sock.close()
 
 
 @contextlib.contextmanager
-def _crlf(app: Any, sock: socket.socket) -> Iterator[None]:
+def _crlf(app: Any, sock: socket.socket, loop: str) -> Iterator[None]:
     from crlf.server import Config, Server
+    from crlf.server._server import _loop_factory
 
     config = Config(log_level="warning", access_log=False, lifespan="off")
     server = Server(app, config)
-    thread = threading.Thread(target=asyncio.run, args=(server.serve(sockets=[sock]),), daemon=True)
+
+    def main() -> None:
+        with asyncio.Runner(loop_factory=_loop_factory(loop)) as runner:
+            runner.run(server.serve(sockets=[sock]))
+
+    thread = threading.Thread(target=main, daemon=True)
     thread.start()
     try:
         yield

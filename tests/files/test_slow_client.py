@@ -70,15 +70,21 @@ def settle(read: Any) -> int:
     return value
 
 
-@pytest.mark.parametrize("pathsend", [False, True], ids=["chunked", "pathsend"])
-def test_memory_stays_flat_for_a_slow_client_on_1_gib(tmp_path: Path, pathsend: bool) -> None:
+@pytest.mark.parametrize(
+    ("pathsend", "loop"),
+    [(False, "asyncio"), (True, "asyncio"), (True, "uvloop")],
+    ids=["chunked", "pathsend", "pathsend-uvloop"],
+)
+def test_memory_stays_flat_for_a_slow_client_on_1_gib(
+    tmp_path: Path, pathsend: bool, loop: str
+) -> None:
     if pathsend and server_name() != "crlf":
         pytest.skip("only crlf's server offers http.response.pathsend here")
     big = tmp_path / "huge.bin"
     with open(big, "wb") as f:
         f.truncate(GIB)  # sparse: 1 GiB of zeros that take no disk space
     app = Counting(StaticFiles(tmp_path), pathsend=pathsend)
-    with serve_app(app) as url:
+    with serve_app(app, loop) as url:
         port = int(url.rsplit(":", 1)[1])
         before = rss()
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import os
 import re
 from typing import TYPE_CHECKING, Any
@@ -549,6 +550,57 @@ def test_large_file_streams_whole(client: httpx.Client, site: Site) -> None:
         assert r.headers["content-length"] == str(BIG_SIZE)
         body = b"".join(r.iter_bytes())
     assert body == (site.root / "big.bin").read_bytes()
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_large_file_and_ranges_go_zero_copy_on_both_loops(tmp_path: Path, loop: str) -> None:
+    """10 MiB whole (pathsend), one range and two ranges (zerocopy), HEAD and 304 (no body)."""
+    if server_name() != "crlf":
+        pytest.skip("only crlf's server offers pathsend and zerocopy here")
+    from crlf.files import StaticFiles
+
+    data = os.urandom(10 * 1024 * 1024)
+    (tmp_path / "ten.bin").write_bytes(data)
+    inner = StaticFiles(tmp_path)
+    kinds: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        async def recording_send(message: Any) -> None:
+            kinds.append(message["type"])
+            await send(message)
+
+        await inner(scope, receive, recording_send)
+
+    with serve_app(app, loop) as url, httpx.Client(base_url=url, headers=IDENTITY) as c:
+        r = c.get("/ten.bin")
+        assert r.status_code == 200
+        assert hashlib.sha256(r.content).digest() == hashlib.sha256(data).digest()
+        assert kinds == ["http.response.start", "http.response.pathsend"]
+        kinds.clear()
+        r = c.get("/ten.bin", headers={"range": "bytes=1000000-8999999"})
+        assert r.status_code == 206
+        assert r.headers["content-range"] == f"bytes 1000000-8999999/{len(data)}"
+        assert r.content == data[1000000:9000000]
+        assert kinds == ["http.response.start", "http.response.zerocopy"]
+        kinds.clear()
+        r = c.get("/ten.bin", headers={"range": "bytes=10-19,-5000000"})
+        assert r.status_code == 206
+        boundary = r.headers["content-type"].split("boundary=")[1].encode()
+        parts = r.content.split(b"--" + boundary)
+        assert parts[1].endswith(b"\r\n\r\n" + data[10:20] + b"\r\n")
+        assert parts[2].endswith(b"\r\n\r\n" + data[-5000000:] + b"\r\n")
+        assert parts[3] == b"--\r\n"
+        assert kinds.count("http.response.zerocopy") == 2
+        assert kinds.count("http.response.body") == 3  # two part heads, the closing delimiter
+        r = c.head("/ten.bin")
+        assert r.status_code == 200
+        assert r.headers["content-length"] == str(len(data))
+        assert r.content == b""
+        r = c.get("/ten.bin", headers={"if-none-match": r.headers["etag"]})
+        assert r.status_code == 304
+        assert r.content == b""
+        # And the connection is still good for a whole file after all that.
+        assert c.get("/ten.bin").content == data
 
 
 # -- changes on disk, and the other ASGI scopes --------------------------------------------------

@@ -379,7 +379,7 @@ def test_root_path_and_scope_fields() -> None:
     assert scope["headers"] == [(b"host", b"t"), (b"x-two", b"a"), (b"x-two", b"b")]
     assert scope["client"][0] == "127.0.0.1"
     assert scope["server"] == ("127.0.0.1", server.port)
-    assert scope["extensions"] == {"http.response.pathsend": {}}
+    assert scope["extensions"] == {"http.response.pathsend": {}, "http.response.zerocopy": {}}
     assert isinstance(scope["state"], dict)
 
 

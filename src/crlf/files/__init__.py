@@ -41,7 +41,8 @@ How a site is laid out (the conventions the app reads from disk)::
   with their response prepared, reused without touching the disk for ``revalidate_after``
   seconds (1 by default; a change on disk shows at the latest that much later, never as a body
   mismatching its ETag; 0 revalidates by ``stat`` on every request); larger ones go through the server's
-  ``http.response.pathsend`` extension (zero-copy) when offered, else in 256 KiB reads that
+  ``http.response.pathsend`` (whole files) and ``http.response.zerocopy`` (ranges) extensions
+  when offered (crlf's server sends them zero-copy on asyncio and uvloop), else in 256 KiB reads that
   wait for the client (backpressure), so a slow client never makes the server hold the file.
 """
 

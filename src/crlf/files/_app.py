@@ -13,8 +13,9 @@ Theory of operation, per request:
 6. Ranges (GET only, RFC 9110 §14.2): parsed and capped by :mod:`crlf.semantics.ranges`, gated
    by If-Range; one range is a 206, several a ``multipart/byteranges`` 206, none satisfiable 416.
 7. Body: small files from the in-memory cache (:mod:`crlf.files._cache`), large ones with
-   ``http.response.pathsend`` when the server offers it, else chunked reads with backpressure
-   (:mod:`crlf.files._body`).
+   ``http.response.pathsend`` (a whole file) or ``http.response.zerocopy`` (ranges) when the
+   server offers them (crlf's sends them with ``os.sendfile``), else chunked reads with
+   backpressure (:mod:`crlf.files._body`).
 
 The prepared-response cache in front of steps 2-7: once a small file was served from the memory
 cache, its response (the 200's fields with Content-Length, the validators, the cached bytes) is
@@ -583,7 +584,7 @@ class StaticFiles:
         closing: bytes,
         path: str | None = None,
     ) -> None:
-        """Send a large file: zero-copy when whole and offered, else in chunks with backpressure.
+        """Send a large file: zero-copy when the server offers it, else chunks with backpressure.
 
         Args:
             parts: ``(prefix bytes, first, last)`` spans of the file (last inclusive).
@@ -591,8 +592,30 @@ class StaticFiles:
             path: the file, for ``http.response.pathsend`` (only a whole-file 200 uses it).
         """
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        if path is not None and "http.response.pathsend" in scope.get("extensions", {}):
+        extensions = scope.get("extensions") or {}
+        if path is not None and "http.response.pathsend" in extensions:
             await send({"type": "http.response.pathsend", "path": path})
+            return
+        if "http.response.zerocopy" in extensions:
+            # Ranges too go zero-copy: the server sends each span from the file itself (the
+            # ASGI zero-copy send extension wants a file object; ours leaves the fd to us).
+            with os.fdopen(fd, "rb", buffering=0, closefd=False) as file:
+                for index, (prefix, first, last) in enumerate(parts):
+                    if prefix:
+                        await send(
+                            {"type": "http.response.body", "body": prefix, "more_body": True}
+                        )
+                    await send(
+                        {
+                            "type": "http.response.zerocopy",
+                            "file": file,
+                            "offset": first,
+                            "count": last - first + 1,
+                            "more_body": index + 1 < len(parts) or bool(closing),
+                        }
+                    )
+            if closing or not parts:
+                await send({"type": "http.response.body", "body": closing, "more_body": False})
             return
         disconnect = Disconnect()
         watcher = asyncio.ensure_future(watch_disconnect(receive, disconnect))

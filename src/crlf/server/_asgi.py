@@ -7,7 +7,7 @@ messages into protocol events and bytes for the transport, and hands request bod
 
 Cycle states (like hypercorn's ``http_stream.py``)::
 
-    response:  NOT_STARTED --start--> STARTED --body(more_body=False)|pathsend--> COMPLETE
+    response:  NOT_STARTED --start--> STARTED --body|zerocopy(more_body=False)|pathsend--> COMPLETE
     request:   more_body True --EndOfMessage--> False;  disconnected once the socket is gone
 
 Speed matters here: the hello path is ``send(start)`` (stores two values), ``send(body)`` (one
@@ -228,6 +228,13 @@ class Cycle:
                 return self._out_of_order(kind)
             self.response = _COMPLETE
             return self._pathsend(message["path"])
+        if kind == "http.response.zerocopy":
+            if self.response != _STARTED:
+                return self._out_of_order(kind)
+            more_body = message.get("more_body", False)
+            if not more_body:
+                self.response = _COMPLETE
+            return self._zerocopy(message, more_body)
         return self._out_of_order(kind)
 
     def _out_of_order(self, kind: str) -> Any:
@@ -264,35 +271,69 @@ class Cycle:
                 self.response = _STARTED
                 raise
             proto.write(head)
-            conn = proto.conn
-            offset = 0
-            ok = proto.can_sendfile()  # zero-copy
-            while offset < size and not self.disconnected:
-                count = min(size - offset, _FILE_CHUNK if not ok else size - offset)
-                span = _FileSpan(file, offset, count)
-                pieces: list[Any] = conn.send_chunks(Data(span))  # type: ignore[arg-type]
-                for piece in pieces:
-                    if isinstance(piece, _FileSpan):
-                        sent = await proto.send_file(piece.file, piece.offset, piece.count, ok)
-                        if not sent:
-                            return  # the connection is gone (connection_lost ends the cycle)
-                    else:
-                        proto.write(piece)
-                offset += count
-                if proto.write_paused and not self.disconnected:
-                    await proto.drain()
-            if not self.disconnected:
-                proto.write(conn.send(EndOfMessage()))
+            if await self._send_span(file.fileno(), 0, size):
+                proto.write(proto.conn.send(EndOfMessage()))
                 proto.response_complete(self)
+
+    async def _zerocopy(self, message: dict[str, Any], more_body: bool) -> None:
+        """``http.response.zerocopy`` (ASGI extension): ``count`` bytes of a file from ``offset``."""
+        proto = self.proto
+        if self.disconnected:
+            return
+        file = message["file"]
+        try:
+            fd = file if type(file) is int else file.fileno()
+            offset = message.get("offset")
+            if offset is None:  # the spec: from the file's current position
+                offset = os.lseek(fd, 0, os.SEEK_CUR)
+            count = message.get("count")
+            if count is None:  # the spec: to the end of the file
+                count = max(0, os.fstat(fd).st_size - offset)
+            head = None if self.head_sent else self.make_head()
+        except BaseException:
+            self.response = _STARTED  # nothing was sent: a failure before the head is a 500
+            raise
+        if head is not None:
+            proto.write(head)
+        if await self._send_span(fd, offset, count) and not more_body:
+            proto.write(proto.conn.send(EndOfMessage()))
+            proto.response_complete(self)
+
+    async def _send_span(self, fd: int, offset: int, count: int) -> bool:
+        """Send ``count`` bytes of file ``fd`` from ``offset`` as body, zero-copy where allowed.
+
+        The protocol frames them (counts them against Content-Length, or makes a chunk).
+
+        Returns:
+            Whether the connection is still there.
+        """
+        proto = self.proto
+        conn = proto.conn
+        ok = proto.can_sendfile()  # zero-copy: the whole span in one send_file
+        end = offset + count
+        while offset < end and not self.disconnected:
+            n = end - offset if ok else min(end - offset, _FILE_CHUNK)
+            span: Any = _FileSpan(fd, offset, n)
+            pieces: list[Any] = conn.send_chunks(Data(span))
+            for piece in pieces:
+                if isinstance(piece, _FileSpan):
+                    if not await proto.send_file(piece.fd, piece.offset, piece.count, ok):
+                        return False  # the connection is gone (connection_lost ends the cycle)
+                else:
+                    proto.write(piece)
+            offset += n
+            if proto.write_paused and not self.disconnected:
+                await proto.drain()
+        return not self.disconnected
 
 
 class _FileSpan:
     """A byte range of an open file, passed through the protocol writer in place of a body."""
 
-    __slots__ = ("count", "file", "offset")
+    __slots__ = ("count", "fd", "offset")
 
-    def __init__(self, file: Any, offset: int, count: int) -> None:
-        self.file = file
+    def __init__(self, fd: int, offset: int, count: int) -> None:
+        self.fd = fd
         self.offset = offset
         self.count = count
 
