@@ -87,6 +87,12 @@ def test_a_repeated_head_gives_what_a_fresh_parse_gives(name: str, split: str) -
     conn.receive_data(message + message if split == "one-buffer" else message)
     first = drain(conn)
     assert outcome(conn, first) == expected
+    # An application changing the first request's list (ASGI middleware may) changes nothing
+    # for the repeat.
+    first_request = first[0]
+    assert isinstance(first_request, Request)
+    first_request.headers.items().append((b"x-changed", b"by the first application"))
+    first_request.headers.items().pop(0)
     if not conn.keep_alive or name == "connect":
         return  # no second request on this connection (a 2xx to CONNECT starts a tunnel)
     assert conn.next_event() is PAUSED  # the next request waits for our answer
@@ -103,8 +109,7 @@ def test_a_repeated_head_gives_what_a_fresh_parse_gives(name: str, split: str) -
     if split != "byte-by-byte":
         second_events = drain(conn)
     assert outcome(conn, second_events) == expected
-    first_request, second_request = first[0], second_events[0]
-    assert isinstance(first_request, Request)
+    second_request = second_events[0]
     assert isinstance(second_request, Request)
     assert first_request.headers.items() is not second_request.headers.items()
     second_request.headers.items().append((b"x-added", b"by the application"))
@@ -177,11 +182,13 @@ def test_connections_sharing_a_memo_parse_a_head_once(name: str) -> None:
         requests.append(events[0])
     assert memo.request is not None
     assert memo.request[0] == message[: message.index(b"\r\n\r\n") + 4]
-    first, second = requests[0], requests[1]
+    first, second, third = requests
     assert isinstance(first, Request)
     assert isinstance(second, Request)
+    assert isinstance(third, Request)
     second.headers.items().append((b"x-added", b"on the second connection"))
     assert b"x-added" not in first.headers
+    assert b"x-added" not in third.headers
 
 
 def test_a_memo_belongs_to_one_set_of_limits() -> None:

@@ -450,7 +450,7 @@ class Connection:
                     method,
                     target,
                     version,
-                    headers._items,
+                    headers._items.copy(),  # the application may change the list it got
                     headers._raw_pairs,
                     self._keep_alive,
                     reader.remaining
