@@ -39,14 +39,13 @@ def add_server_options(parser: argparse.ArgumentParser, *, access_log: bool) -> 
     group.add_argument(
         "--workers", type=int, default=1, help="worker processes (default %(default)s)"
     )
-    # asyncio, not uvloop, by default: only asyncio's loop.sendfile lets the server's pathsend
-    # send large files zero-copy (10 MiB: ~0.9x nginx, against ~0.4x through reads under
-    # uvloop), and for small cached files the two measured the same here (8-9k req/s at 1 KiB).
+    # auto: uvloop when installed, else asyncio. Large files go zero-copy on both (the server
+    # calls os.sendfile itself, server/_sendfile.py), and uvloop costs less per request.
     group.add_argument(
         "--loop",
         choices=["auto", "asyncio", "uvloop"],
-        default="asyncio",
-        help="event loop (default %(default)s, whose sendfile makes large files zero-copy)",
+        default="auto",
+        help="event loop (default %(default)s: uvloop when installed, else asyncio)",
     )
     group.add_argument(
         "--timeout-keep-alive",
