@@ -459,6 +459,90 @@ def _rss() -> int:
 
 
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_pathsend_waits_for_what_the_transport_holds(tmp_path: Any, loop: str) -> None:
+    # Pipelined: an 8 MiB body message first (the transport keeps what the socket does not
+    # take), then a pathsend, which must wait until those bytes are out and not pass them;
+    # then one from an app that waited first (a task: no cork, the head goes to the transport).
+    data = os.urandom(4 * MIB)
+    path = tmp_path / "blob.bin"
+    path.write_bytes(data)
+    big = os.urandom(8 * MIB)
+    file_app = _pathsend_app(str(path))
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["path"] == "/big":
+            headers = [(b"content-length", b"%d" % len(big))]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": big})
+            return
+        if scope["path"] == "/wait":
+            await asyncio.sleep(0)
+        await file_app(scope, receive, send)
+
+    with running(app, loop=loop) as server, server.connect(timeout=20) as sock:
+        sock.sendall(_get("/big") + _get("/f") + _get("/wait"))
+        buf = bytearray()
+        assert read_response(sock, buf)[1] == big
+        for _ in range(2):
+            head, body = read_response(sock, buf)
+            assert head.startswith(b"HTTP/1.1 200 OK")
+            assert body == data
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_zerocopy_spans_and_defaults(tmp_path: Any, loop: str) -> None:
+    # http.response.zerocopy: a file object with offset/count, then a bare fd from its current
+    # position to the end (the extension's defaults), then a body message; one framed response.
+    data = os.urandom(3 * MIB + 5)
+    path = tmp_path / "blob.bin"
+    path.write_bytes(data)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        length = 1000 + (len(data) - 2 * MIB) + 3
+        headers = [(b"content-length", b"%d" % length)]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        with open(path, "rb") as file:  # noqa: ASYNC230 - a local file, µs
+            await send(
+                {
+                    "type": "http.response.zerocopy",
+                    "file": file,
+                    "offset": 10,
+                    "count": 1000,
+                    "more_body": True,
+                }
+            )
+            os.lseek(file.fileno(), 2 * MIB, os.SEEK_SET)
+            await send({"type": "http.response.zerocopy", "file": file.fileno(), "more_body": True})
+        await send({"type": "http.response.body", "body": b"end", "more_body": False})
+
+    with running(app, loop=loop) as server, server.connect() as sock:
+        sock.sendall(_get("/f"))
+        head, body = read_response(sock)
+        assert head.startswith(b"HTTP/1.1 200 OK")
+        assert body == data[10:1010] + data[2 * MIB :] + b"end"
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_zerocopy_past_the_end_of_the_file_closes(tmp_path: Any, loop: str) -> None:
+    # More bytes promised than the file has (it shrank): sendfile hits the end, the response
+    # cannot be finished, so the connection is closed after the bytes there were.
+    path = tmp_path / "short.bin"
+    path.write_bytes(b"x" * 5000)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [(b"content-length", b"9000")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        with open(path, "rb") as file:  # noqa: ASYNC230 - a local file, µs
+            await send({"type": "http.response.zerocopy", "file": file, "offset": 0, "count": 9000})
+
+    with running(app, loop=loop) as server, server.connect() as sock:
+        sock.sendall(_get("/f"))
+        head, _, body = read_until_close(sock).partition(b"\r\n\r\n")
+        assert b"content-length: 9000" in head
+        assert body == b"x" * 5000
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 def test_pathsend_concurrent_downloads(tmp_path: Any, loop: str) -> None:
     # Four responses in flight at once, each waiting for its socket in turn: the client reads
     # one whole body while the server has the other three parked on full socket buffers.
