@@ -644,6 +644,29 @@ def test_pathsend_client_gone_mid_file_leaks_no_fd(tmp_path: Any, loop: str, how
 
 
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_forced_shutdown_mid_file_leaks_no_fd(tmp_path: Any, loop: str) -> None:
+    # A client that stopped reading: the file waits for its socket when the server is told to
+    # stop now; the connection is aborted and the waiting task cancelled, and the duplicate
+    # descriptor the wait used is closed with the rest.
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as f:
+        f.truncate(256 * MIB)  # sparse
+    with running(_pathsend_app(str(big)), loop=loop) as server:
+        before = _open_fds()
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+            sock.settimeout(20)
+            sock.connect(("127.0.0.1", server.port))
+            sock.sendall(_get("/big"))
+            got = 0
+            while got < MIB:
+                got += len(sock.recv(65536))
+            server.stop(force=True)
+            assert not server.thread.is_alive()
+        assert _open_fds() <= before, "a descriptor outlived the server"
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 def test_core_session_on_both_loops(loop: str) -> None:
     with running(_echo_body, loop=loop) as server, server.connect() as sock:
         buf = bytearray()
