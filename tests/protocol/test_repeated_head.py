@@ -40,6 +40,10 @@ MESSAGES = {
     "upgrade": b"GET /ws HTTP/1.1\r\n"
     + HOST
     + b"Connection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+    "upgrade-chunked": b"POST /ws HTTP/1.1\r\n"
+    + HOST
+    + b"Connection: upgrade\r\nUpgrade: websocket\r\nTransfer-Encoding: chunked\r\n\r\n"
+    + b"2\r\nok\r\n0\r\n\r\n",
     "connect": b"CONNECT example.com:443 HTTP/1.1\r\n" + HOST + b"\r\n",
     "absolute-form": b"GET http://example.com/x HTTP/1.1\r\n" + HOST + b"\r\n",
 }
@@ -79,7 +83,7 @@ def first_exchange(message: bytes) -> tuple[object, ...]:
 
 
 @pytest.mark.parametrize("name", list(MESSAGES))
-@pytest.mark.parametrize("split", ["one-buffer", "separate", "byte-by-byte"])
+@pytest.mark.parametrize("split", ["one-buffer", "separate", "byte-by-byte", "after-empty-line"])
 def test_a_repeated_head_gives_what_a_fresh_parse_gives(name: str, split: str) -> None:
     message = MESSAGES[name]
     expected = first_exchange(message)
@@ -100,6 +104,8 @@ def test_a_repeated_head_gives_what_a_fresh_parse_gives(name: str, split: str) -
     conn.start_next_cycle()
     if split == "separate":
         conn.receive_data(message)
+    elif split == "after-empty-line":  # RFC 9112 §2.2: ignored, and the head is still a repeat
+        conn.receive_data(b"\r\n" + message)
     elif split == "byte-by-byte":
         events: list[Event] = []
         for i in range(len(message)):

@@ -93,6 +93,8 @@ _KNOWN_CODINGS = frozenset((b"gzip", b"x-gzip", b"deflate", b"compress", b"x-com
 _Body = bytes | bytearray | memoryview
 # len() of Content-Length, Transfer-Encoding and Connection: what _send_response looks at.
 _FRAMING_NAME_LENGTHS = frozenset((14, 17, 10))
+# The Content-Length lines of small bodies, made once (a server's responses repeat lengths).
+_LENGTH_LINES = {n: b"content-length: %d\r\n" % n for n in range(1024)}
 # A request-target we send: no CTL, SP or non-ASCII byte (RFC 9112 §3.2).
 _BAD_TARGET_RE = re.compile(rb"[^\x21-\x7e]")
 
@@ -213,10 +215,9 @@ class Connection:
             )
         self._client_state = IDLE
         self._server_state = IDLE
-        self._reader = None
-        self._writer = None
+        # Both messages ended, so no reader or writer is left (each is dropped at its end),
+        # and a switch pending would have made a side SWITCHED or MIGHT_SWITCH, not DONE.
         self._request_method = None
-        self._switch_pending = False
         self.client_is_waiting_for_100_continue = False
 
     # ---------------------------------------------------------------- reading --
@@ -251,8 +252,52 @@ class Connection:
                 # Inlined _next_from_client: this is the per-request hot path of a server.
                 state = self._client_state
                 if state is IDLE:
+                    buf = self._buf
+                    if not buf:
+                        if not self._eof:  # the usual wait between requests
+                            return NEED_DATA
+                    else:
+                        last = self._memo.request
+                        if last is not None and buf.startswith(last[0]):
+                            # The same head as the last one parsed: what a keep-alive client
+                            # polling one URL sends, byte for byte. That head ended at its first
+                            # CRLF CRLF, so this one ends there too, and every check it passed
+                            # depends only on its bytes and the limits: reuse their outcome.
+                            del buf[: len(last[0])]
+                            self._head_search_from = 0
+                            return self._repeat_request(last[1])
                     return self._read_request()
                 if state is SEND_BODY:
+                    reader = self._reader
+                    if reader is None or (
+                        type(reader) is ContentLengthReader and not reader.remaining
+                    ):
+                        # A request without content (most of them), or whose content was all
+                        # read: its end, inlined _read_body.
+                        self._reader = None
+                        if self._switch_pending:
+                            self._client_state = MIGHT_SWITCH
+                        else:
+                            self._client_state = DONE if self._keep_alive else MUST_CLOSE
+                            self.client_is_waiting_for_100_continue = False
+                        end = EndOfMessage.__new__(EndOfMessage)
+                        end.headers = _NO_TRAILERS
+                        return end
+                    if type(reader) is ContentLengthReader:
+                        # Inlined ContentLengthReader.read for a body that is (partly) here.
+                        remaining = reader.remaining
+                        buf = self._buf
+                        if buf:
+                            if len(buf) <= remaining:
+                                data = bytes(buf)
+                                buf.clear()
+                            else:
+                                data = bytes(buf[:remaining])
+                                del buf[:remaining]
+                            reader.remaining = remaining - len(data)
+                            piece = Data.__new__(Data)
+                            piece.data = data
+                            return piece
                     return self._read_body()
                 return self._after_message(state)
             return self._next_from_server()
@@ -343,12 +388,10 @@ class Connection:
 
     def _read_request(self) -> Event | Sentinel:
         buf = self._buf
-        if not buf:  # the usual wait between requests
-            if self._eof:
-                self._client_state = CLOSED
-                self._keep_alive = False
-                return ConnectionClosed()
-            return NEED_DATA
+        if not buf:  # and at EOF: next_event answers NEED_DATA for an empty buffer itself
+            self._client_state = CLOSED
+            self._keep_alive = False
+            return ConnectionClosed()
         if buf[0] == 0x0D:
             # RFC 9112 §2.2: a server SHOULD ignore at least one empty line before a request.
             while buf.startswith(b"\r\n"):
@@ -362,11 +405,7 @@ class Connection:
             if len(buf) == 1 and buf[0] == 0x0D and not self._eof:
                 return NEED_DATA
         last = self._memo.request
-        if last is not None and buf.startswith(last[0]):
-            # The same head as the previous request on this connection: what a keep-alive
-            # client polling one URL sends, byte for byte. The previous head ended at its
-            # first CRLF CRLF, so this one ends there too, and every check it passed depends
-            # only on its bytes and this connection's limits: reuse their outcome.
+        if last is not None and buf.startswith(last[0]):  # after empty lines (next_event)
             del buf[: len(last[0])]
             self._head_search_from = 0
             return self._repeat_request(last[1])
@@ -480,7 +519,9 @@ class Connection:
         if length == 0:
             self._reader = None
         elif length > 0:
-            self._reader = ContentLengthReader(length)
+            reader = ContentLengthReader.__new__(ContentLengthReader)
+            reader.remaining = length
+            self._reader = reader
         else:
             limits = self._limits
             self._reader = ChunkedReader(
@@ -527,19 +568,15 @@ class Connection:
         return ChunkedReader(limits.max_chunk_line, limits.max_body_size, limits.max_head_bytes)
 
     def _read_body(self) -> Event | Sentinel:
+        # A client always has a reader; a server's request without one ends in next_event.
         reader = self._reader
-        event: Data | EndOfMessage | None
-        if reader is None:
-            end = EndOfMessage.__new__(EndOfMessage)
-            end.headers = _NO_TRAILERS
-            event = end
-        else:
-            event = reader.read(self._buf, self._limits.max_header_count)
-            if event is None:
-                if self._eof:
-                    event = reader.read_eof()
-                else:
-                    return NEED_DATA
+        assert reader is not None
+        event = reader.read(self._buf, self._limits.max_header_count)
+        if event is None:
+            if self._eof:
+                event = reader.read_eof()
+            else:
+                return NEED_DATA
         if type(event) is EndOfMessage:
             self._reader = None
             if self._switch_pending:
@@ -702,16 +739,12 @@ class Connection:
         try:
             if body is None:
                 return self._send_response(status_code, headers, reason, None, trusted)
-            head = self._send_response(status_code, headers, reason, len(body), trusted)
+            head = self._send_response(status_code, headers, reason, len(body), trusted, body)
             writer = self._writer
             if writer is None:
                 # The common case: _send_response found the body to be exactly what the head
-                # declares and finished the message. Skip framing.
-                return head + body
-            if type(writer) is ContentLengthWriter and writer.remaining == len(body):
-                self._writer = None
-                self._server_state = DONE if self._keep_alive else MUST_CLOSE
-                return head + body
+                # declares, finished the message and wrote the body after the head.
+                return head
             return b"".join([head, *writer.frame(body), self._send_end([])])
         except ProtocolError:
             self._fail_ours()
@@ -766,7 +799,10 @@ class Connection:
         reason: bytes,
         body_length: int | None = None,
         trusted: bytes = b"",
+        body: _Body = b"",
     ) -> bytes:
+        # With ``body`` (of ``body_length`` bytes): when the head declares exactly that body,
+        # the message ends here and the body is written after the head, in the same join.
         if self._server_state is not SEND_RESPONSE or not self._server_role:
             raise LocalProtocolError(f"can't send a response in state {self.our_state.name}")
         if not 200 <= code <= 999:
@@ -796,7 +832,7 @@ class Connection:
             if method == b"CONNECT" and code < 300:
                 self._client_state = SWITCHED
                 self._server_state = SWITCHED
-                return _head(status_line(code, reason), fields, b"")
+                return _head(status_line(code, reason), fields, b"") + body
             if self._client_state is MIGHT_SWITCH:
                 self._client_state = DONE  # the switch was declined (RFC 9110 §7.8)
         if close or self.client_is_waiting_for_100_continue:
@@ -824,8 +860,8 @@ class Connection:
                 writer = CloseDelimitedWriter()
                 self._keep_alive = False
         elif body_length is not None:
-            writer = _WHOLE_BODY  # send_response() writes it right after the head
-            extra = b"content-length: %d\r\n" % body_length
+            writer = _WHOLE_BODY  # written right after the head
+            extra = _LENGTH_LINES.get(body_length) or b"content-length: %d\r\n" % body_length
         elif http11:
             writer = ChunkedWriter()
             extra = b"transfer-encoding: chunked\r\n"
@@ -848,12 +884,14 @@ class Connection:
             # ends here (send_response writes the body after the head).
             self._writer = None
             self._server_state = DONE if self._keep_alive else MUST_CLOSE
-        else:
-            self._writer = writer
-            self._server_state = SEND_BODY
+            if fields:
+                return b"".join((start, fields, b"\r\n", extra, b"\r\n", body))
+            return b"".join((start, extra, b"\r\n", body))
+        self._writer = writer
+        self._server_state = SEND_BODY
         if fields:
-            return b"%s%s\r\n%s\r\n" % (start, fields, extra)
-        return b"%s%s\r\n" % (start, extra)
+            return b"".join((start, fields, b"\r\n", extra, b"\r\n"))
+        return b"".join((start, extra, b"\r\n"))
 
     def _send_request(self, event: Request) -> bytes:
         if self._server_role:
