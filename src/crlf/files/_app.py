@@ -89,6 +89,9 @@ MAX_PREPARED_RESPONSES = 4096
 _CONDITIONAL_OR_RANGE = frozenset(
     {b"if-match", b"if-none-match", b"if-modified-since", b"if-unmodified-since", b"range"}
 )
+# What the prepared-response path looks at: its key's two fields, and the fields that ask
+# for something other than a plain 200.
+_READY_FIELDS = _CONDITIONAL_OR_RANGE | {b"accept-language", b"accept-encoding"}
 # Suffixes that keep the entity-tags of the content codings apart.
 _CODING_TAGS = {"gzip": "gz", "br": "br"}
 _O_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
@@ -221,15 +224,27 @@ class StaticFiles:
             await _other_method(send, method)
             return
         raw_path = _route_path(scope)
-        request = request_headers(scope)
-        # The prepared response of a small file, while young enough (module docstring).
-        ready_key = (raw_path, request.get(b"accept-language"), request.get(b"accept-encoding"))
+        # The prepared response of a small file, while young enough (module docstring). The
+        # key needs two fields; one pass over the list finds them and whether any field asks
+        # for more than a plain 200 (a dict of every field is made only when one does).
+        language = coding = None
+        plain = True
+        for name, value in scope["headers"]:
+            name = name.lower()  # ASGI servers send lowercase names; not every one does
+            if name in _READY_FIELDS:
+                if name == b"accept-language":
+                    language = value if language is None else language + b", " + value
+                elif name == b"accept-encoding":
+                    coding = value if coding is None else coding + b", " + value
+                else:
+                    plain = False
+        ready_key = (raw_path, language, coding)
         ready = self._ready.get(ready_key)
         if ready is not None and ready.file.live and self.clock() < ready.expires:
             file = ready.file
             body = file.gzip if ready.gzipped else file.data
             assert body is not None  # a released entry is not live
-            if _CONDITIONAL_OR_RANGE.isdisjoint(request):
+            if plain:
                 # Fresh copies: middleware may edit the list in place (Starlette's does).
                 await send(
                     {"type": "http.response.start", "status": 200, "headers": ready.headers[:]}
@@ -241,7 +256,9 @@ class StaticFiles:
                         "more_body": False,
                     }
                 )
-            elif (
+                return
+            request = request_headers(scope)
+            if (
                 request.get(b"if-none-match") == ready.etag
                 and b"if-match" not in request
                 and b"if-unmodified-since" not in request
@@ -255,6 +272,7 @@ class StaticFiles:
                     scope, receive, send, ready.prepared, body, ready.size, request, head, None
                 )
             return
+        request = request_headers(scope)
         await self._serve(scope, receive, send, raw_path, request, ready_key, head)
 
     async def _serve(
