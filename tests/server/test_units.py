@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import ssl
 import subprocess
@@ -14,7 +15,7 @@ from crlf.server import Config
 from crlf.server._http11 import split_target
 from crlf.server._loading import AppLoadError, detect_interface, load_app
 from crlf.server._proxy import Forwarded, TrustedProxies, resolve_forwarded
-from crlf.server._transport import error_response
+from crlf.server._transport import entry_point, error_response
 from crlf.server._wsgi import build_environ
 from tests.server.serving import hello_app, read_response, running
 
@@ -304,3 +305,49 @@ def test_wsgi_input_stream_reads_lines_and_sizes() -> None:
         "lines": [b"f\n", b"third\n", b"last"],
         "rest": b"",
     }
+
+
+class _App:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> str:
+        return "class"
+
+
+class _Inherited(_App):
+    pass
+
+
+async def _function_app(scope: Any, receive: Any, send: Any) -> str:
+    return "function"
+
+
+def _run(call: Any) -> str:
+    coro = call({}, None, None)
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return str(stop.value)
+    raise AssertionError("the app did not finish")  # pragma: no cover
+
+
+def test_entry_point_binds_the_class_call_once() -> None:
+    app = _App()
+    entry = entry_point(app)
+    assert entry is not app
+    assert entry.__self__ is app
+    assert entry.__func__ is _App.__call__
+    assert _run(entry) == "class"
+    # Inherited: the first __call__ in the MRO, as the implicit call finds it.
+    inherited = _Inherited()
+    assert entry_point(inherited).__func__ is _App.__call__
+    # An instance attribute named __call__ is not what calling the instance runs.
+    shadowed = _App()
+    shadowed.__call__ = _function_app  # type: ignore[method-assign]
+    assert _run(entry_point(shadowed)) == _run(shadowed) == "class"
+    # Functions, bound methods and classes are called as they are; so is a callable whose
+    # __call__ is not a Python function (a partial).
+    assert entry_point(_function_app) is _function_app
+    bound = _App().__call__
+    assert entry_point(bound) is bound
+    assert entry_point(_App) is _App
+    partial = functools.partial(_function_app)
+    assert entry_point(partial) is partial

@@ -138,6 +138,7 @@ class HttpProtocol(asyncio.Protocol):
         "cycle",
         "deadline",
         "drain_waiter",
+        "entry",
         "eof",
         "first_chunk",
         "handling",
@@ -164,6 +165,7 @@ class HttpProtocol(asyncio.Protocol):
         self.state = state
         self.loop = state.loop
         self.app = state.app
+        self.entry = state.entry
         self.transport: Any = None
         self.conn: Connection = Connection(Role.SERVER, memo=state.memo)
         self.cycle: Cycle | None = None
@@ -575,7 +577,7 @@ class HttpProtocol(asyncio.Protocol):
         # ends the iteration without raising StopIteration (no exception object, no traceback).
         loop = self.loop
         try:
-            coro = self.app(scope, cycle.receive, cycle.send)
+            coro = self.entry(scope, cycle.receive, cycle.send)
             awaiting = coro.__await__()
             _enter_task(loop, task)
             try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import types
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,9 @@ class ServerState:
 
     def __init__(self, app: Any, config: Config, loop: asyncio.AbstractEventLoop) -> None:
         self.app = app
+        # What a request calls (HttpProtocol.start_app): the application, or its class's
+        # __call__ bound to it once (see entry_point).
+        self.entry = entry_point(app)
         self.config = config
         self.loop = loop
         self.limits: Limits | None = config.limits
@@ -181,3 +185,22 @@ class ServerState:
         if self._date_timer is not None:
             self._date_timer.cancel()
             self._date_timer = None
+
+
+def entry_point(app: Any) -> Any:
+    """The callable to run ``app`` with: for an instance, its class's ``__call__`` bound once.
+
+    Calling an instance goes through its type's ``tp_call`` slot, which looks ``__call__`` up
+    on the class and binds it on every call; Starlette, FastAPI and crlf's StaticFiles are
+    instances, so the lookup is made once here. Only a plain Python function is bound (what
+    the implicit call would find); anything else is called as it is.
+    """
+    if isinstance(app, (types.FunctionType, types.MethodType, type)):
+        return app
+    # The __call__ the implicit call would find: the first class in the MRO that defines one.
+    call = next(
+        (k.__dict__["__call__"] for k in type(app).__mro__ if "__call__" in k.__dict__), None
+    )
+    if isinstance(call, types.FunctionType):
+        return types.MethodType(call, app)
+    return app
