@@ -6,8 +6,13 @@ A fake clock stands in for ``time.monotonic`` so the window passes without sleep
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
+import pathlib
 import re
+import socket
+import tempfile
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -17,9 +22,10 @@ from crlf.files import StaticFiles
 from crlf.files import _app as app_module
 from tests.files.conftest import OLD, make_site
 from tests.files.serving import serve_app
+from tests.server.serving import read_response, running
 
 if TYPE_CHECKING:
-    from collections.abc import MutableMapping
+    from collections.abc import Iterator, MutableMapping
     from pathlib import Path
 
 IDENTITY = {"accept-encoding": "identity"}
@@ -241,3 +247,163 @@ def test_middleware_editing_the_fields_does_not_change_the_next_response(tmp_pat
         assert [v for k, v in start["headers"] if k == b"x-added"] == [b"1"]
         assert body["body"] == b"abc"
     assert len(app._ready) == 1
+
+
+class CountingFiles(StaticFiles):
+    """StaticFiles that counts how often the server ran it as an ASGI application."""
+
+    runs = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.runs += 1
+        await super().__call__(scope, receive, send)
+
+
+def _get(path: bytes, *fields: bytes, method: bytes = b"GET", version: bytes = b"1.1") -> bytes:
+    return (
+        b"".join(
+            [
+                method,
+                b" ",
+                path,
+                b" HTTP/",
+                version,
+                b"\r\nHost: t\r\n",
+                *(f + b"\r\n" for f in fields),
+            ]
+        )
+        + b"\r\n"
+    )
+
+
+def _fields(head: bytes) -> list[bytes]:
+    """The head's lines without Date (which changes each second)."""
+    return [line for line in head.split(b"\r\n") if not line.lower().startswith(b"date:")]
+
+
+def test_the_server_answers_a_ready_file_without_running_the_app(tmp_path: Path) -> None:
+    """crlf's server sends a prepared response itself (crlf_prepared_response): same bytes."""
+    root, _ = make_site(tmp_path)
+    app = CountingFiles(root, clock=Clock(), revalidate_after=60)
+    with (
+        running(app, max_requests_per_connection=7) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock,
+    ):
+        buf = bytearray()
+        sock.sendall(_get(b"/hello.txt"))
+        first_head, first_body = read_response(sock, buf)
+        assert app.runs == 1  # the first one prepares the response
+        assert b"keep-alive: timeout=" in first_head.lower()
+        # Pipelined in one send: two repeats and a HEAD, answered by the server in order.
+        sock.sendall(_get(b"/hello.txt") * 2 + _get(b"/hello.txt", method=b"HEAD"))
+        answers = [read_response(sock, buf) for _ in range(2)]
+        while b"\r\n\r\n" not in buf:  # a HEAD answer: a head only
+            buf += sock.recv(65536)
+        head_only = bytes(buf[: buf.index(b"\r\n\r\n") + 4])
+        del buf[: len(head_only)]
+        assert app.runs == 1
+        for n, (head, body) in enumerate(answers):
+            assert body == first_body
+            # The same fields; only the Keep-Alive countdown moves (max=6, then 5, 4).
+            expected = [line.replace(b"max=6", b"max=%d" % (5 - n)) for line in _fields(first_head)]
+            assert _fields(head) == expected
+        assert head_only.startswith(b"HTTP/1.1 200 ")
+        assert b"content-length: %d" % len(first_body) in head_only.lower()
+        # Conditional, Range and query requests run the application as before.
+        tag = re.search(rb"(?i)etag: (\S+)", first_head)
+        assert tag is not None
+        sock.sendall(_get(b"/hello.txt", b"If-None-Match: " + tag.group(1)))
+        assert read_response(sock, buf)[0].startswith(b"HTTP/1.1 304 ")
+        sock.sendall(_get(b"/hello.txt?v=1"))
+        assert read_response(sock, buf)[1] == first_body
+        assert app.runs == 3
+        # The seventh and last request of the connection (max_requests_per_connection): the
+        # server's own answer says so, and the connection ends.
+        sock.sendall(_get(b"/hello.txt"))
+        head, body = read_response(sock, buf)
+        assert body == first_body
+        assert b"connection: close" in head.lower()
+        assert app.runs == 3
+        assert sock.recv(1) == b""
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "closes"),
+    [
+        (_get(b"/hello.txt", b"Connection: close"), True),
+        (_get(b"/hello.txt", version=b"1.0"), True),
+        (_get(b"/hello.txt", b"Connection: keep-alive", version=b"1.0"), False),
+        (_get(b"/hello.txt", b"Content-Length: 3") + b"abc", False),  # has a body: the app runs
+    ],
+)
+def test_a_ready_answer_keeps_the_connection_rules(request_bytes: bytes, closes: bool) -> None:
+    with (
+        _ready_server() as (app, port),
+        socket.create_connection(("127.0.0.1", port), timeout=10) as sock,
+    ):
+        runs = app.runs
+        sock.sendall(request_bytes)
+        head, body = read_response(sock)
+        assert body == b"".join(b"line %04d of the plain text file\n" % i for i in range(40))
+        assert app.runs == runs + (b"Content-Length" in request_bytes)
+        if closes:
+            assert b"keep-alive: timeout" not in head.lower()
+            assert sock.recv(1) == b""
+        else:
+            sock.sendall(_get(b"/hello.txt"))
+            assert read_response(sock)[1] == body
+
+
+@contextlib.contextmanager
+def _ready_server(**options: Any) -> Iterator[tuple[CountingFiles, int]]:
+    """A server whose app has /hello.txt's response ready (one request made)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root, _ = make_site(pathlib.Path(tmp))
+        app = CountingFiles(root, clock=Clock(), revalidate_after=60)
+        with running(app, **options) as server:
+            with socket.create_connection(("127.0.0.1", server.port)) as sock:
+                sock.sendall(_get(b"/hello.txt", b"Connection: close"))
+                read_response(sock)
+            yield app, server.port
+
+
+def test_with_the_access_log_on_every_request_runs_the_app(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each request must reach the access log, so the server does not answer for the app."""
+    caplog.set_level(logging.INFO, logger="crlf.access")
+    with (
+        _ready_server(access_log=True) as (app, port),
+        socket.create_connection(("127.0.0.1", port), timeout=10) as sock,
+    ):
+        runs = app.runs
+        for _ in range(3):
+            sock.sendall(_get(b"/hello.txt"))
+            read_response(sock)
+        assert app.runs == runs + 3
+    logged = [r for r in caplog.records if r.name == "crlf.access"]
+    assert len(logged) == 4  # the request that prepared the response, and these three
+
+
+class _RefusedAnswer:
+    """An app whose answer-from-memory hook gives a field the protocol refuses (CR LF)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # pragma: no cover
+        raise AssertionError("the hook answers every request")
+
+    def crlf_prepared_response(
+        self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        return 200, [(b"x-split", b"a\r\nInjected: yes")], b"body"
+
+
+def test_a_refused_ready_answer_is_a_500_and_a_close() -> None:
+    with running(_RefusedAnswer()) as server:
+        for _ in range(2):  # and the server goes on serving new connections
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+                sock.sendall(_get(b"/"))
+                head, _ = read_response(sock)
+                assert head.startswith(b"HTTP/1.1 500 ")
+                assert b"injected" not in head.lower()
+                assert sock.recv(1) == b""

@@ -28,7 +28,9 @@ full path, which revalidates everything by ``stat`` and prepares the response af
 on disk (content, a new variant, a new redirect rule) is seen at the latest ``revalidate_after``
 seconds later, and the body, ETag and Last-Modified sent meanwhile always belong together (the
 older version). nginx's ``open_file_cache_valid`` (60 s by default) makes the same trade.
-``revalidate_after=0`` revalidates on every request.
+``revalidate_after=0`` revalidates on every request. Under crlf's server an unconditional
+GET or HEAD of a ready response does not even run the application: the server asks
+``crlf_prepared_response`` first (docs/design.md, "Answers from memory").
 
 Nothing outside the root is ever opened (see :mod:`crlf.files._paths`); failures to open or stat
 are 404 (absent) or 403 (permission denied), never a traceback.
@@ -43,7 +45,7 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
@@ -89,9 +91,15 @@ MAX_PREPARED_RESPONSES = 4096
 _CONDITIONAL_OR_RANGE = frozenset(
     {b"if-match", b"if-none-match", b"if-modified-since", b"if-unmodified-since", b"range"}
 )
-# What the prepared-response path looks at: its key's two fields, and the fields that ask
-# for something other than a plain 200.
-_READY_FIELDS = _CONDITIONAL_OR_RANGE | {b"accept-language", b"accept-encoding"}
+# The fields that keep the server's prepared-response path away (crlf_prepared_response):
+# those that ask for more than a plain 200, a body, and a protocol switch.
+_NOT_PREPARED = _CONDITIONAL_OR_RANGE | {
+    b"content-length",
+    b"transfer-encoding",
+    b"expect",
+    b"upgrade",
+}
+_KEY_FIELDS = frozenset({b"accept-language", b"accept-encoding"})
 # Suffixes that keep the entity-tags of the content codings apart.
 _CODING_TAGS = {"gzip": "gz", "br": "br"}
 _O_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
@@ -224,21 +232,7 @@ class StaticFiles:
             await _other_method(send, method)
             return
         raw_path = _route_path(scope)
-        # The prepared response of a small file, while young enough (module docstring). The
-        # key needs two fields; one pass over the list finds them and whether any field asks
-        # for more than a plain 200 (a dict of every field is made only when one does).
-        language = coding = None
-        plain = True
-        for name, value in scope["headers"]:
-            name = name.lower()  # ASGI servers send lowercase names; not every one does
-            if name in _READY_FIELDS:
-                if name == b"accept-language":
-                    language = value if language is None else language + b", " + value
-                elif name == b"accept-encoding":
-                    coding = value if coding is None else coding + b", " + value
-                else:
-                    plain = False
-        ready_key = (raw_path, language, coding)
+        ready_key, plain = _ready_key(raw_path, scope["headers"], _CONDITIONAL_OR_RANGE)
         ready = self._ready.get(ready_key)
         if ready is not None and ready.file.live and self.clock() < ready.expires:
             file = ready.file
@@ -274,6 +268,40 @@ class StaticFiles:
             return
         request = request_headers(scope)
         await self._serve(scope, receive, send, raw_path, request, ready_key, head)
+
+    def crlf_prepared_response(
+        self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]
+    ) -> tuple[int, Headers, bytes] | None:
+        """A cached small file's 200 for crlf's server to send without running the app.
+
+        crlf's server extension (``ServerState.prepared`` in :mod:`crlf.server._transport`):
+        the server offers each request here first and runs the ASGI application only when this
+        returns None. The answer is the one ``__call__`` would send from its prepared responses
+        (module docstring), so only a plain GET or HEAD of a path whose response is ready gets
+        one; anything else (a query, a conditional or Range field, a body, an Upgrade) goes to
+        the application.
+
+        Args:
+            method: the request method.
+            target: the request-target as received.
+            headers: the request's fields (lowercase names).
+
+        Returns:
+            ``(status, fields, body)``, or None.
+        """
+        if (method != b"GET" and method != b"HEAD") or target[:1] != b"/":
+            return None
+        if target.find(b"?") >= 0:
+            return None
+        key, plain = _ready_key(target, headers, _NOT_PREPARED)
+        ready = self._ready.get(key)
+        if not plain or ready is None or not ready.file.live or self.clock() >= ready.expires:
+            return None
+        if method == b"HEAD":
+            return 200, ready.headers, b""
+        body = ready.file.gzip if ready.gzipped else ready.file.data
+        assert body is not None  # a released entry is not live
+        return 200, ready.headers, body
 
     async def _serve(
         self,
@@ -704,6 +732,28 @@ async def _other_method(send: Send, method: str) -> None:
         await respond(send, 200, [(b"allow", ALLOW), (b"content-length", b"0")], b"")
     else:
         await respond_page(send, 405, [(b"allow", ALLOW)], head=False)
+
+
+def _ready_key(
+    raw_path: bytes, headers: Iterable[tuple[bytes, bytes]], refused: frozenset[bytes]
+) -> tuple[tuple[bytes, bytes | None, bytes | None], bool]:
+    """The prepared-response key of a request, and whether it has none of ``refused``.
+
+    The key needs two fields (repeats joined as in ``request_headers``); one pass over the
+    list finds them and any refused one, without a dict of every field.
+    """
+    language = coding = None
+    plain = True
+    for name, value in headers:
+        name = name.lower()  # ASGI servers send lowercase names; not every one does
+        if name in _KEY_FIELDS:
+            if name == b"accept-language":
+                language = value if language is None else language + b", " + value
+            else:
+                coding = value if coding is None else coding + b", " + value
+        elif name in refused:
+            plain = False
+    return (raw_path, language, coding), plain
 
 
 def _route_path(scope: Scope) -> bytes:

@@ -127,6 +127,7 @@ class HttpProtocol(asyncio.Protocol):
     """
 
     __slots__ = (
+        "answer",
         "app",
         "client",
         "closed",
@@ -146,6 +147,7 @@ class HttpProtocol(asyncio.Protocol):
         "may_switch",
         "pending",
         "phase",
+        "prepared",
         "proxy_trusted",
         "read_paused",
         "ready",
@@ -196,6 +198,8 @@ class HttpProtocol(asyncio.Protocol):
         self.may_switch = True  # the request has an Upgrade field (or it was not looked for)
         self.upgraded: Any = None
         self.pending: dict[str, Any] | None = None  # the scope of a request not yet started
+        self.prepared = state.prepared  # the application's answer-from-memory hook, if any
+        self.answer: tuple[int, Any, bytes] | None = None  # its answer, sent at the request's end
         self.ready = state.ready  # a done future: what send() returns when it need not wait
         # Each request's scope is a copy of this, with the per-request keys set (on_request).
         self.scope_template: dict[str, Any] = {}
@@ -393,6 +397,8 @@ class HttpProtocol(asyncio.Protocol):
                             self.start_app()
                         elif cycle.response == _COMPLETE:  # answered before the body was read
                             self.finish_cycle()
+                    elif self.answer is not None:
+                        self.send_answer()
                 elif kind is Data:
                     cycle = self.cycle
                     if cycle is not None and cycle.response != _COMPLETE:
@@ -468,6 +474,14 @@ class HttpProtocol(asyncio.Protocol):
         if self.requests_left is not None:
             self.requests_left -= 1
         target = request.target
+        prepared = self.prepared
+        if prepared is not None:
+            answer = prepared(request.method, target, request.headers.items())
+            if answer is not None:
+                # Answered from the application's memory without running it (ServerState):
+                # no scope, no cycle; sent when the request ends (send_answer).
+                self.answer = answer
+                return
         if target[0] == 0x2F:  # origin-form, the common case, inline
             # No "#" to cut: the protocol refuses one in a request-target (RFC 9112 §3.2). And
             # find() rather than ``in``: bytes.__contains__ first tries its operand as an int
@@ -544,6 +558,26 @@ class HttpProtocol(asyncio.Protocol):
         if state.trace:
             trace_request(self, request)
         self.pending = scope
+
+    def send_answer(self) -> None:
+        """Send the answer ``prepared`` gave for the request that just ended, then go on."""
+        answer = self.answer
+        assert answer is not None
+        status, headers, body = answer
+        self.answer = None
+        try:
+            trusted, fields = self.server_fields(True, headers)
+            out = self.conn.send_response(status, fields, body, trusted=trusted)
+        except LocalProtocolError:
+            # A field the protocol refuses: answered as an application's would be (500, close).
+            self.state.error_logger.error("crlf_prepared_response gave a response crlf refuses")
+            state = self.state
+            self.write(error_response(500, state.date, state.server_value, False))
+            self.close()
+            return
+        self.write(out)
+        self.state.total_requests += 1
+        self.finish_cycle()
 
     def start_app(self) -> None:
         """Run the application for the pending request, eagerly (module docstring)."""

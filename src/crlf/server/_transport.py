@@ -119,6 +119,16 @@ class ServerState:
         self.trace_logger = logging.getLogger("crlf.trace")
         self.access_log = config.access_log and self.access_logger.isEnabledFor(logging.INFO)
         self.trace = config.trace
+        # crlf's server extension: an application that can answer some requests from memory
+        # without running (StaticFiles.crlf_prepared_response: a cached small file). Offered
+        # each request first (HttpProtocol.on_request); not when every request must reach the
+        # logs or a mount prefix must be cut, which the hook does not know about.
+        hook = getattr(app, "crlf_prepared_response", None)
+        self.prepared: Callable[..., tuple[int, Any, bytes] | None] | None = (
+            hook
+            if callable(hook) and not self.access_log and not self.trace and not self.root_path
+            else None
+        )
         self.websocket_handler: Callable[..., None] | None = None
         self.server_value: bytes | None = b"crlf" if config.server_header else None
         self.total_requests = 0
