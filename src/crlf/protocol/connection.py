@@ -738,8 +738,8 @@ class Connection:
         """
         try:
             if body is None:
-                return self._send_response(status_code, headers, reason, None, trusted)
-            head = self._send_response(status_code, headers, reason, len(body), trusted, body)
+                return self._send_response(status_code, headers, reason, trusted)
+            head = self._send_response(status_code, headers, reason, trusted, body)
             writer = self._writer
             if writer is None:
                 # The common case: _send_response found the body to be exactly what the head
@@ -797,12 +797,12 @@ class Connection:
         code: int,
         headers: list[tuple[bytes, bytes]],
         reason: bytes,
-        body_length: int | None = None,
         trusted: bytes = b"",
-        body: _Body = b"",
+        body: _Body | None = None,
     ) -> bytes:
-        # With ``body`` (of ``body_length`` bytes): when the head declares exactly that body,
-        # the message ends here and the body is written after the head, in the same join.
+        # With ``body`` (the whole of it): when the head declares exactly that body, the
+        # message ends here and the body is written after the head, in the same join.
+        body_length = None if body is None else len(body)
         if self._server_state is not SEND_RESPONSE or not self._server_role:
             raise LocalProtocolError(f"can't send a response in state {self.our_state.name}")
         if not 200 <= code <= 999:
@@ -832,7 +832,8 @@ class Connection:
             if method == b"CONNECT" and code < 300:
                 self._client_state = SWITCHED
                 self._server_state = SWITCHED
-                return _head(status_line(code, reason), fields, b"") + body
+                head = _head(status_line(code, reason), fields, b"")
+                return head if body is None else head + body
             if self._client_state is MIGHT_SWITCH:
                 self._client_state = DONE  # the switch was declined (RFC 9110 §7.8)
         if close or self.client_is_waiting_for_100_continue:
@@ -884,6 +885,7 @@ class Connection:
             # ends here (send_response writes the body after the head).
             self._writer = None
             self._server_state = DONE if self._keep_alive else MUST_CLOSE
+            assert body is not None  # a length to match means a body was given
             if fields:
                 return b"".join((start, fields, b"\r\n", extra, b"\r\n", body))
             return b"".join((start, extra, b"\r\n", body))

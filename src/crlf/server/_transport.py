@@ -205,9 +205,8 @@ def entry_point(app: Any) -> Any:
     instances, so the lookup is made once here. Only a plain Python function is bound (what
     the implicit call would find); anything else is called as it is.
     """
-    if isinstance(app, (types.FunctionType, types.MethodType, type)):
-        return app
     # The __call__ the implicit call would find: the first class in the MRO that defines one.
+    # For a function, a bound method or a class it is a C slot, not a function: app as it is.
     call = next(
         (k.__dict__["__call__"] for k in type(app).__mro__ if "__call__" in k.__dict__), None
     )
