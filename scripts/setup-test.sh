@@ -7,6 +7,7 @@
 #        wrk          load/smoke                                  apache2-utils ab (load_check.sh)
 #        nghttp2-client h2load (load_check.sh)                     chromium, chromium-driver  browser_check.py
 #        openssl      test certificates (TLS server and client tests)
+#        gcc, pythonX.Y-dev  build crlf's optional C helper (WebSocket masking, src/crlf/websocket/_speedups.c)
 #   2. .venv in the repo (python3 -m venv) with crlf editable, its extras, and the `dev` dependency
 #      group of pyproject.toml (the one list of test and lint tools).
 #   3. The judges' venv ($JUDGES_VENV, default /tmp/judges/venv, where tests/judges/*.sh and
@@ -34,12 +35,17 @@ pip_q() { "$1" -m pip -q "${@:2}" 2> >(grep -v "is ignored: it is neither" >&2);
 declare -A APT=(
   [nginx]=nginx-light [curl]=curl [wrk]=wrk [ab]=apache2-utils [h2load]=nghttp2-client
   [chromium]=chromium [chromedriver]=chromium-driver [taskset]=util-linux [openssl]=openssl
+  [gcc]=gcc
 )
 if [ "${CRLF_SKIP_APT:-0}" != 1 ]; then
   need=()
   for prog in "${!APT[@]}"; do
     command -v "$prog" >/dev/null 2>&1 || need+=("${APT[$prog]}")
   done
+  # The Python headers the C helper compiles against: pythonX.Y-dev for the interpreter used.
+  if ! "$PY" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
+    need+=("$("$PY" -c 'import sys; print("python%d.%d-dev" % sys.version_info[:2])')")
+  fi
   if ((${#need[@]})); then
     if [ "$(id -u)" != 0 ]; then
       log "not root: cannot apt-get install ${need[*]} (the interop tests that need them will skip)"

@@ -22,6 +22,12 @@ if [ "${CRLF_SKIP_SETUP:-0}" != 1 ]; then
 fi
 echo "== setup: $(( $(date +%s) - t0 ))s"
 
+# Where a compiler and the Python headers are installed (setup-test.sh installs both), the install
+# must have built the optional C helper: tests/websocket/test_frames.py checks it did.
+if command -v gcc >/dev/null 2>&1 && "$BIN/python" -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
+  export CRLF_REQUIRE_SPEEDUPS=1
+fi
+
 failed=()
 step() {  # step NAME CMD...: run, time and record one check
   local name="$1"; shift

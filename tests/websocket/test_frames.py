@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from crlf.errors import LocalProtocolError, RemoteProtocolError
+from crlf.websocket import frames as frames_module
 from crlf.websocket.frames import (
     CloseCode,
     Frame,
@@ -22,6 +24,34 @@ from crlf.websocket.frames import (
 )
 
 KEY = b"\x37\xfa\x21\x3d"  # RFC 6455 §5.7's example masking key
+
+
+Unmask = Callable[[bytes | bytearray | memoryview, bytes | bytearray, int, int, int], bytes]
+
+
+def implementations() -> list[object]:
+    """Every masking XOR this install has: the pure-Python tricks, and the C helper if built."""
+    found: list[object] = [pytest.param(frames_module._py_unmask, id="python")]
+    try:
+        from crlf.websocket._speedups import unmask
+    except ImportError:
+        pass
+    else:
+        found.append(pytest.param(unmask, id="c"))
+    return found
+
+
+@pytest.fixture(autouse=True, scope="module", params=implementations())
+def masking(request: pytest.FixtureRequest) -> Iterator[Unmask]:
+    # Every test here runs with each implementation in turn (module scope, so hypothesis's
+    # tests may use it): the decoder and mask() both call frames._unmask.
+    chosen: Unmask = request.param
+    saved = frames_module._unmask
+    frames_module._unmask = chosen
+    try:
+        yield chosen
+    finally:
+        frames_module._unmask = saved
 
 
 def naive_mask(data: bytes, key: bytes) -> bytes:
@@ -355,3 +385,46 @@ def test_large_masked_frame_keeps_only_what_arrived() -> None:
     assert decoder.buffered == len(header) + 100_000
     assert sum(len(piece) for piece in decoder._pieces) == 100_000
     assert len(decoder._buf) == len(header)
+
+
+@pytest.mark.parametrize("phase", [0, 1, 2, 3, 4, 7])
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 15, 16, 17, 511, 512, 4099])
+def test_unmask_slice_at_any_phase(masking: Unmask, size: int, phase: int) -> None:
+    # unmask(src, key, start, end, phase): byte i of src[start:end] uses key[(phase + i) % 4],
+    # read in place from bytes, bytearray or memoryview, always returning bytes.
+    data = os.urandom(size + 13)
+    key = os.urandom(4)
+    start, end = 5, 5 + size
+    want = bytes(b ^ key[(phase + i) % 4] for i, b in enumerate(data[start:end]))
+    for src in (data, bytearray(data), memoryview(data)):
+        got = masking(src, key, start, end, phase)
+        assert got == want
+        assert type(got) is bytes
+
+
+def test_c_helper_refuses_bad_arguments() -> None:
+    speedups = pytest.importorskip("crlf.websocket._speedups", reason="C helper not built")
+    with pytest.raises(ValueError, match="4 bytes"):
+        speedups.unmask(b"abcd", b"abc", 0, 4, 0)
+    for start, end, phase in ((-1, 2, 0), (3, 2, 0), (0, 5, 0), (0, 4, -1)):
+        with pytest.raises(ValueError, match="outside"):
+            speedups.unmask(b"abcd", KEY, start, end, phase)
+    with pytest.raises(TypeError):
+        speedups.unmask("text", KEY, 0, 4, 0)
+    with pytest.raises(TypeError):
+        speedups.unmask(b"abcd", KEY, 0, 4)
+
+
+def test_c_helper_built_where_required() -> None:
+    # frames.MASKING names what the decoder uses: the C helper exactly when it imports. And
+    # scripts/test.sh sets CRLF_REQUIRE_SPEEDUPS where a compiler and the Python headers are
+    # installed (CI's setup installs both), so an install that silently fell back fails here.
+    try:
+        from crlf.websocket import _speedups  # noqa: F401
+    except ImportError:
+        built = "python"
+    else:
+        built = "c"
+    assert built == frames_module.MASKING
+    if os.environ.get("CRLF_REQUIRE_SPEEDUPS") == "1":
+        assert built == "c", "gcc and the Python headers are here, yet the C helper was not built"

@@ -21,8 +21,11 @@ encodings (§5.2 "the minimal number of bytes MUST be used"), and the size limit
 refused before its payload is buffered. Message-level rules (continuation frames, UTF-8 across
 fragments, permessage-deflate) belong to :mod:`crlf.websocket.connection`.
 
-Masking (§5.3) XORs the payload with a repeating 4-byte key. Pure Python has no vector XOR, so two
-tricks are used, picked by size (measured on CPython 3.11, 1 MiB: the int trick 5.4 ms, the
+Masking (§5.3) XORs the payload with a repeating 4-byte key: the one step of a WebSocket session
+that touches every payload byte with no C routine of the standard library to do it. crlf ships a
+small optional C helper for it (``_speedups.c``, built at install when a compiler is there;
+:data:`MASKING` says ``"c"``), as the websockets library does. Without it, pure Python has no
+vector XOR, so two tricks are used, picked by size (measured on CPython 3.11, 1 MiB: the int trick 5.4 ms, the
 translate trick 2.7 ms; 20 bytes: 0.6 µs against 2.4 µs):
 
 * small payloads: one big-int XOR (``int.from_bytes`` of payload and repeated key);
@@ -49,10 +52,15 @@ from __future__ import annotations
 
 import struct
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from crlf.errors import LocalProtocolError, RemoteProtocolError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 __all__ = [
+    "MASKING",
     "MAX_CONTROL_PAYLOAD",
     "CloseCode",
     "Frame",
@@ -119,6 +127,50 @@ _XOR_TABLES = tuple(
 )
 
 
+def _py_unmask(
+    src: bytes | bytearray | memoryview, key: bytes | bytearray, start: int, end: int, phase: int
+) -> bytes:
+    """``src[start:end]`` XOR the key, byte ``i`` using ``key[(phase + i) % 4]``, in pure Python.
+
+    ``phase`` is the payload offset of ``src[start]``: a payload received in pieces is unmasked
+    piece by piece (FrameDecoder.next_frame).
+    """
+    n = end - start
+    if n <= 0:
+        return b""
+    if phase & 3:
+        key = key[phase & 3 :] + key[: phase & 3]
+    if n < _TRANSLATE_MIN:
+        repeated = key * ((n >> 2) + 1)
+        return (
+            int.from_bytes(src[start:end], "little") ^ int.from_bytes(repeated[:n], "little")
+        ).to_bytes(n, "little")
+    # The lanes are cut from a bytearray: bytearray.translate costs 6 instructions a byte against
+    # 9 for bytes.translate (which also checks whether anything changed), so copying a bytes
+    # payload first (1 a byte) is cheaper: mask() of 1 MiB of bytes 25.2M -> 22.1M instructions.
+    # Each lane is a strided slice of ``src`` itself, read in place.
+    if type(src) is not bytearray:
+        src = bytearray(src[start:end])
+        start, end = 0, n
+    out = bytearray(n)
+    for lane in range(4):
+        out[lane::4] = src[start + lane : end : 4].translate(_XOR_TABLES[key[lane]])
+    return bytes(out)
+
+
+# The masking XOR used here: the C helper when it was built (it does the same in well under an
+# instruction a byte, vectorised), else the pure-Python tricks above. Both give the same bytes
+# (tests/websocket/test_masking.py runs every case through both).
+_unmask: Callable[[bytes | bytearray | memoryview, bytes | bytearray, int, int, int], bytes]
+try:
+    from ._speedups import unmask as _unmask
+except ImportError:  # installed without a C compiler
+    _unmask = _py_unmask
+    MASKING = "python"
+else:
+    MASKING = "c"
+
+
 def mask(data: bytes | bytearray | memoryview, key: bytes) -> bytes:
     """XOR ``data`` with the repeating 4-byte masking ``key`` (RFC 6455 §5.3).
 
@@ -131,39 +183,7 @@ def mask(data: bytes | bytearray | memoryview, key: bytes) -> bytes:
     Returns:
         The masked (or unmasked) payload.
     """
-    n = len(data)
-    if n < _TRANSLATE_MIN:
-        if n == 0:
-            return b""
-        repeated = key * ((n >> 2) + 1)
-        return (int.from_bytes(data, "little") ^ int.from_bytes(repeated[:n], "little")).to_bytes(
-            n, "little"
-        )
-    # The lanes are cut from a bytearray: bytearray.translate costs 6 instructions a byte against
-    # 9 for bytes.translate (which also checks whether anything changed), so copying a bytes
-    # payload first (1 a byte) is cheaper: mask() of 1 MiB of bytes 25.2M -> 22.1M instructions.
-    return _unmask_lanes(data if type(data) is bytearray else bytearray(data), 0, n, key)
-
-
-def _unmask_lanes(src: bytes | bytearray, start: int, end: int, key: bytes | bytearray) -> bytes:
-    # The translate trick on ``src[start:end]`` (see the module docstring), read in place: each
-    # lane is a strided slice of ``src`` itself, so the payload is not copied out first.
-    out = bytearray(end - start)
-    for lane in range(4):
-        out[lane::4] = src[start + lane : end : 4].translate(_XOR_TABLES[key[lane]])
-    return bytes(out)
-
-
-def _unmask_piece(
-    src: bytearray, start: int, end: int, key: bytes | bytearray, at: int
-) -> bytearray:
-    # ``src[start:end]`` holds the payload's bytes from offset ``at`` on: byte ``i`` of the
-    # payload is XORed with ``key[i % 4]`` (§5.3), so lane ``j`` here uses the key byte of
-    # payload offset ``at + j``.
-    piece = bytearray(end - start)
-    for lane in range(4):
-        piece[lane::4] = src[start + lane : end : 4].translate(_XOR_TABLES[key[(at + lane) & 3]])
-    return piece
+    return _unmask(data, key, 0, len(data), 0)
 
 
 class Frame:
@@ -217,7 +237,7 @@ class FrameDecoder:
         # A large masked frame being received: its payload so far, unmasked, in pieces of
         # ``_filled`` bytes in all (joined once complete; memory grows only with what arrived).
         # Its header stays at the start of ``_buf``, followed by the rest received.
-        self._pieces: list[bytearray] = []
+        self._pieces: list[bytes] = []
         self._filled = 0
         self._expect_masked = expect_masked
         self.max_payload = max_payload
@@ -297,25 +317,18 @@ class FrameDecoder:
                 if have - start >= _DRAIN_MIN:
                     # A large payload arriving in pieces: unmask what is here and drop it from
                     # the buffer (the header stays, to be read again with the next piece).
-                    self._pieces.append(_unmask_piece(buf, start, have, buf[pos:start], filled))
+                    self._pieces.append(_unmask(buf, buf[pos:start], start, have, filled))
                     self._filled = filled + have - start
                     del buf[start:]
                 return None
             if filled:
                 pieces = self._pieces
-                pieces.append(_unmask_piece(buf, start, end, buf[pos:start], filled))
+                pieces.append(_unmask(buf, buf[pos:start], start, end, filled))
                 payload = b"".join(pieces)
                 self._pieces = []
                 self._filled = 0
-            elif length < _TRANSLATE_MIN:
-                # mask() inlined for the common small frame (one big-int XOR, see above)
-                repeated = buf[pos : pos + 4] * ((length >> 2) + 1)
-                payload = (
-                    int.from_bytes(buf[pos + 4 : end], "little")
-                    ^ int.from_bytes(repeated[:length], "little")
-                ).to_bytes(length, "little")
             else:
-                payload = _unmask_lanes(buf, pos + 4, end, buf[pos : pos + 4])
+                payload = _unmask(buf, buf[pos:start], start, end, 0)
         else:
             end = pos + length
             if have < end:
