@@ -154,3 +154,99 @@ def test_connections_sharing_a_memo_write_what_a_fresh_check_writes() -> None:
         assert conn.send_response(200, list(headers), b"x") == expected
     assert memo.response is not None
     assert memo.response[0] == tuple(headers)
+
+
+# The whole-head memo (Memo.head): every input a head depends on, varied one at a time over a run
+# of connections that share one memo, each response compared with what a connection of its own
+# (fresh memo) writes for the same request. A hit must give the same bytes and the same outcome.
+HEAD_REQUESTS = {
+    "get": GET,
+    "get-1.0-keep-alive": GET10,
+    "get-1.0": b"GET / HTTP/1.0\r\n\r\n",
+    "head": b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\n",
+    "post": b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi",
+    "close": b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    "expect": b"PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
+    "upgrade": b"GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+}
+HEAD_RESPONSES: list[tuple[int, list[tuple[bytes, bytes]], bytes, bytes, bytes]] = [
+    # (status, fields, reason, trusted, body)
+    (200, [], b"", b"", b""),
+    (200, [], b"", b"", b"abc"),
+    (200, [], b"", TRUSTED, b"abc"),
+    (200, [(b"Content-Type", b"text/plain")], b"", TRUSTED, b"abc"),
+    (200, [(b"Content-Type", b"text/plain")], b"Fine", TRUSTED, b"abc"),
+    (404, [(b"Content-Type", b"text/plain")], b"", TRUSTED, b"abc"),
+    (404, [(b"Content-Type", b"text/plain")], b"", TRUSTED, b"abcd"),
+    (404, [(b"Content-Length", b"4")], b"", TRUSTED, b"abcd"),
+    (204, [], b"", TRUSTED, b""),
+    (304, [(b"ETag", b'"x"')], b"", TRUSTED, b""),
+    (200, [(b"Connection", b"close")], b"", TRUSTED, b"abc"),
+]
+
+
+def served(request: bytes, memo: Memo | None) -> Connection:
+    conn = Connection(Role.SERVER, memo=memo)
+    conn.receive_data(request)
+    conn.next_event()
+    conn.next_event()
+    return conn
+
+
+@pytest.mark.parametrize("order", ["requests-outer", "responses-outer"])
+def test_remembered_heads_write_what_a_fresh_head_writes(order: str) -> None:
+    memo = Memo(Limits())
+    pairs = [(r, s) for r in HEAD_REQUESTS for s in range(len(HEAD_RESPONSES))]
+    if order == "responses-outer":
+        pairs.sort(key=lambda pair: pair[1])
+    hits = 0
+    stored = False  # the previous response made a new memo entry
+    for name, index in [pair for pair in pairs for _ in range(2)]:  # each twice in a row
+        code, fields, reason, trusted, body = HEAD_RESPONSES[index]
+        before = memo.head
+        fresh = served(HEAD_REQUESTS[name], None)
+        want = fresh.send_response(code, list(fields), body, reason=reason, trusted=trusted)
+        conn = served(HEAD_REQUESTS[name], memo)
+        got = conn.send_response(code, list(fields), body, reason=reason, trusted=trusted)
+        assert got == want, (name, index)
+        assert (conn.keep_alive, conn.our_state, conn.their_state) == (
+            fresh.keep_alive,
+            fresh.our_state,
+            fresh.their_state,
+        ), (name, index)
+        hits += stored and memo.head is before  # the entry just made, used as it was
+        stored = memo.head is not before
+    # Remembered: a whole body (not HEAD, 204 or 304) with no switch or 100-continue pending,
+    # 5 requests x 9 responses; each one's repeat was answered from the memo.
+    assert hits == 5 * 9
+
+
+def test_a_remembered_head_is_remembered_with_its_outcome() -> None:
+    # Two requests in a row on one connection, the second answered from the memo: the
+    # connection ends up where a fresh check leaves it (DONE, reusable), then closes when the
+    # request asks it to, even though the response is the same.
+    memo = Memo(Limits())
+    conn = Connection(Role.SERVER, memo=memo)
+    conn.receive_data(GET + GET + HEAD_REQUESTS["close"])
+    for _ in range(3):
+        conn.next_event()
+        conn.next_event()
+        out = conn.send_response(200, [], b"ok", trusted=TRUSTED)
+        if conn.keep_alive:
+            assert out == b"HTTP/1.1 200 OK\r\n" + TRUSTED + b"content-length: 2\r\n\r\nok"
+            assert conn.our_state is State.DONE
+            conn.start_next_cycle()
+    assert out.endswith(b"content-length: 2\r\nconnection: close\r\n\r\nok")
+    assert conn.our_state is State.MUST_CLOSE
+
+
+def test_mutable_fields_never_stand_for_a_later_head() -> None:
+    memo = Memo(Limits())
+    value = bytearray(b"b")
+    headers = [(b"X-A", value)]
+    conn = served(GET, memo)
+    assert b"\r\nX-A: b\r\n" in conn.send_response(200, headers, b"")  # type: ignore[arg-type]
+    value[:] = b"c"
+    conn = served(GET, memo)
+    assert b"\r\nX-A: c\r\n" in conn.send_response(200, headers, b"")  # type: ignore[arg-type]
+    assert memo.head is None

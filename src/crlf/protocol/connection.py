@@ -65,7 +65,14 @@ from .events import (
 )
 from .headers import Headers
 from .limits import Limits
-from .memo import MAX_REMEMBERED_FIELDS, MAX_REMEMBERED_HEAD, CheckedFields, Memo, Plan
+from .memo import (
+    MAX_REMEMBERED_FIELDS,
+    MAX_REMEMBERED_HEAD,
+    CheckedFields,
+    HeadKey,
+    Memo,
+    Plan,
+)
 
 __all__ = ["Connection"]
 
@@ -739,7 +746,37 @@ class Connection:
         try:
             if body is None:
                 return self._send_response(status_code, headers, reason, trusted)
-            head = self._send_response(status_code, headers, reason, trusted, body)
+            context: HeadKey | None = None
+            if (
+                self._server_state is SEND_RESPONSE
+                and self._server_role
+                and not (self._switch_pending or self.client_is_waiting_for_100_continue)
+            ):
+                # A whole body, no switch, no 100-continue pending: the head depends only on
+                # what this key holds. The same key as the last head made (a server answering
+                # one URL over and over) means the same bytes: reuse them, and their outcome.
+                # (Its status passed _send_response's checks when it was made.)
+                context = (
+                    status_code,
+                    tuple(headers),
+                    reason,
+                    trusted,
+                    len(body),
+                    self._request_method,
+                    self.their_http_version,
+                    self._keep_alive,
+                )
+                made = self._memo.head
+                if made is not None and made[0] == context:
+                    head, keep_alive = made[1]
+                    self._writer = None
+                    if keep_alive:
+                        self._server_state = DONE
+                    else:
+                        self._keep_alive = False
+                        self._server_state = MUST_CLOSE
+                    return head + body
+            head = self._send_response(status_code, headers, reason, trusted, body, context)
             writer = self._writer
             if writer is None:
                 # The common case: _send_response found the body to be exactly what the head
@@ -799,9 +836,11 @@ class Connection:
         reason: bytes,
         trusted: bytes = b"",
         body: _Body | None = None,
+        context: HeadKey | None = None,
     ) -> bytes:
         # With ``body`` (the whole of it): when the head declares exactly that body, the
-        # message ends here and the body is written after the head, in the same join.
+        # message ends here and the body is written after the head, in the same join. With
+        # ``context`` (send_response's memo key), the head made is remembered under it.
         body_length = None if body is None else len(body)
         if self._server_state is not SEND_RESPONSE or not self._server_role:
             raise LocalProtocolError(f"can't send a response in state {self.our_state.name}")
@@ -811,7 +850,8 @@ class Connection:
         # same few lists over and over) means checked already; checking costs more than the rest
         # of the head. Pairs are tuples of bytes, so the tuple holds exactly what was checked.
         key = tuple(headers)
-        last = self._memo.response
+        memo = self._memo
+        last = memo.response
         if last is not None and key == last[0]:
             checked = last[1]
         else:
@@ -822,7 +862,7 @@ class Connection:
                 except (TypeError, ValueError):
                     pass
                 else:
-                    self._memo.response = key, checked
+                    memo.response = key, checked
         fields, length, coding, close = checked
         if trusted:
             fields = trusted + fields if fields else trusted[:-2]
@@ -886,6 +926,18 @@ class Connection:
             self._writer = None
             self._server_state = DONE if self._keep_alive else MUST_CLOSE
             assert body is not None  # a length to match means a body was given
+            if context is not None and len(fields) <= MAX_REMEMBERED_FIELDS:
+                try:
+                    hash(context)  # as for the field list: only an immutable key is kept
+                except (TypeError, ValueError):
+                    pass
+                else:
+                    if fields:
+                        head = b"".join((start, fields, b"\r\n", extra, b"\r\n"))
+                    else:
+                        head = b"".join((start, extra, b"\r\n"))
+                    memo.head = context, (head, self._keep_alive)
+                    return head + body
             if fields:
                 return b"".join((start, fields, b"\r\n", extra, b"\r\n", body))
             return b"".join((start, extra, b"\r\n", body))

@@ -9,6 +9,10 @@ one-entry memos, each keyed by exactly the bytes it stands for:
   on its bytes and the limits, which the memo is tied to.
 * ``response``: the last response field list checked, as a tuple of ``(name, value)`` pairs,
   and the encoded lines with their framing decision. Only a hashable (immutable) tuple is kept.
+* ``head``: the last whole response head made for a body given whole (status, fields, reason,
+  the server's own lines, body length, request method and version, whether the connection was
+  persistent): the head bytes and whether the connection stays persistent after it. Everything
+  the head depends on is in its key, so an equal key means the same bytes.
 
 Errors are never remembered. Each entry is one tuple, replaced by a single assignment, so a
 reader sees an old entry or a new one, never half of each.
@@ -44,6 +48,11 @@ Plan = tuple[
 # A response field list checked: the lines joined by CRLF, Content-Length (or None), the
 # Transfer-Encoding codings (or None), whether Connection lists "close".
 CheckedFields = tuple[bytes, "int | None", "bytes | None", bool]
+# What a whole response head depends on (see Connection._send_response): status code, field
+# pairs, reason, trusted lines, body length, request method, request version, keep-alive before;
+# and what it is: the head bytes and keep-alive after.
+HeadKey = tuple[int, tuple[object, ...], bytes, bytes, int, "bytes | None", "bytes | None", bool]
+MadeHead = tuple[bytes, bool]
 
 # Only heads up to this size are remembered (an idle connection holds at most this for it),
 # and field lists up to this many encoded bytes.
@@ -59,9 +68,10 @@ class Memo:
         limits: the limits of every connection that will use this memo.
     """
 
-    __slots__ = ("limits", "request", "response")
+    __slots__ = ("head", "limits", "request", "response")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.request: tuple[bytes, Plan] | None = None
         self.response: tuple[tuple[object, ...], CheckedFields] | None = None
+        self.head: tuple[HeadKey, MadeHead] | None = None
