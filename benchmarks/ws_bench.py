@@ -11,6 +11,11 @@ No permessage-deflate is offered (every server would negotiate it; it measures z
   echo-16     16 connections doing the same at once (asyncio, one process)
   1mib        one connection, a 1 MiB binary message echoed, back to back: MiB/s of echoed payload
 
+The "ceiling (no WebSocket)" row is ws_ceiling.py: a uvloop protocol that answers every request
+frame with a fixed reply frame without parsing or unmasking it. It is no server, but shows what
+this machine allows: a 1-connection echo is bound by loopback latency and wakeups more than by
+any server's work (ws_cost.py counts the servers' own instructions).
+
 Each (server, workload) cell is measured --runs times for --duration seconds after a --warmup;
 the median is reported.  A run during which other processes used more than --max-foreign % of a
 core is re-run (up to --retries times) after waiting for a quiet machine.
@@ -51,6 +56,8 @@ SERVERS = {
     " --no-access-log --log-level warning",
     "uvicorn+wsproto": "{python} -m uvicorn ws_echo_app:app --port {port} --ws wsproto"
     " --no-access-log --log-level warning",
+    # Not a WebSocket server: what the machine allows (ws_ceiling.py), as nginx is http_bench's.
+    "ceiling (no WebSocket)": "{python} ws_ceiling.py {port} {size}",
 }
 WORKLOADS = {
     # name: (connections, payload, opcode, unit)
@@ -171,8 +178,8 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) -
     raise RuntimeError("server did not start listening")
 
 
-def start_server(name: str, python: str, port: int) -> subprocess.Popen[bytes]:
-    command = SERVERS[name].format(python=python, port=port).split()
+def start_server(name: str, python: str, port: int, size: int = 0) -> subprocess.Popen[bytes]:
+    command = SERVERS[name].format(python=python, port=port, size=size).split()
     if shutil.which("taskset"):
         command = ["taskset", "-c", "0", *command]
     env = {**os.environ, "PYTHONPATH": str(BENCH)}
@@ -182,7 +189,7 @@ def start_server(name: str, python: str, port: int) -> subprocess.Popen[bytes]:
 
 
 def run_cell(args: argparse.Namespace, name: str, workload: str, port: int) -> dict[str, object]:
-    proc = start_server(name, args.python, port)
+    proc = start_server(name, args.python, port, len(WORKLOADS[workload][1]))
     rates: list[float] = []
     foreign: list[float] = []
     try:

@@ -62,7 +62,7 @@ def instructions(python: str, name: str, workload: str, echoes: int, port: int) 
     reply = len(frame(opcode, payload, None))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
-        command = SERVERS[name].format(python=python, port=port).split()
+        command = SERVERS[name].format(python=python, port=port, size=len(payload)).split()
         proc = subprocess.Popen(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command],
             cwd=BENCH,
@@ -99,9 +99,18 @@ def instructions(python: str, name: str, workload: str, echoes: int, port: int) 
     return int(match.group(1))
 
 
+def command_line() -> str:
+    """report.command_line, naming the interpreter when it is a venv's (the peers' one)."""
+    line = report.command_line()
+    if sys.prefix != sys.base_prefix and line.startswith("python3 "):
+        line = sys.executable + line[len("python3") :]
+    return line
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--servers", default=",".join(SERVERS))
+    # The three servers; ws_bench's ceiling row is no WebSocket server (add it by name).
+    p.add_argument("--servers", default=",".join(s for s in SERVERS if not s.startswith("ceiling")))
     p.add_argument("--workloads", default="echo-1,1mib")
     p.add_argument("--python", default=sys.executable)
     p.add_argument("--port", type=int, default=8797)
@@ -121,7 +130,7 @@ def main() -> None:
             print(f"{name} {workload}: {per_echo:,.0f} instructions per echo", flush=True)
     body = (
         "## WebSocket echo, instructions per echo (ws_cost.py)\n\n"
-        f"Command: `{report.command_line()}`  \n"
+        f"Command: `{command_line()}`  \n"
         f"Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; callgrind, the server's"
         " process only (user space: no kernel, no wakeups); one echo = the run with more echoes"
         " minus the run with fewer, divided by the difference. Ratios: the peer's count over"
