@@ -85,6 +85,15 @@ def frame(opcode: int, payload: bytes, mask: bytes | None) -> bytes:
     return head + mask + body
 
 
+def upgrade_request() -> bytes:
+    """The opening handshake request (RFC 6455 §4.1), with a fresh key."""
+    key = base64.b64encode(os.urandom(16))
+    return (
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+
+
 class EchoClient(asyncio.Protocol):
     """Sends ``request`` whenever the previous reply (``reply_size`` bytes) has come back."""
 
@@ -102,11 +111,7 @@ class EchoClient(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        key = base64.b64encode(os.urandom(16))
-        transport.write(
-            b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
+        transport.write(upgrade_request())
 
     def data_received(self, data: bytes) -> None:
         if not self.open:

@@ -16,13 +16,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-
-def reply_frame(size: int, opcode: int) -> bytes:
-    if size < 126:
-        return bytes((0x80 | opcode, size)) + b"x" * size
-    if size < 65536:
-        return bytes((0x80 | opcode, 126)) + size.to_bytes(2, "big") + b"x" * size
-    return bytes((0x80 | opcode, 127)) + size.to_bytes(8, "big") + b"x" * size
+from ws_bench import frame  # the load generator's own framing (run from benchmarks/)
 
 
 class BlindEcho(asyncio.Protocol):
@@ -57,7 +51,7 @@ class BlindEcho(asyncio.Protocol):
 
 async def serve(port: int, size: int) -> None:
     opcode = 0x1 if size < 1024 else 0x2
-    reply = reply_frame(size, opcode)
+    reply = frame(opcode, b"x" * size, None)
     # The request: the same frame masked (4 more bytes of key, the mask bit in byte 2).
     request_size = len(reply) + 4
     loop = asyncio.get_running_loop()

@@ -20,7 +20,6 @@ Writes the "ws_cost" section of BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
 import os
 import re
@@ -35,7 +34,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import report  # noqa: E402
-from ws_bench import MASK, SERVERS, WORKLOADS, frame  # noqa: E402
+from ws_bench import MASK, SERVERS, WORKLOADS, frame, upgrade_request  # noqa: E402
 
 # Echoes per run (A, B) for each workload: enough for B - A to swamp run-to-run jitter.
 COUNTS = {"echo-1": (100, 1100), "echo-16": (100, 1100), "1mib": (4, 24)}
@@ -72,12 +71,7 @@ def instructions(python: str, name: str, workload: str, echoes: int, port: int) 
         )
         try:
             sock = connect(port, proc)
-            key = base64.b64encode(os.urandom(16))
-            sock.sendall(
-                b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                b"Connection: Upgrade\r\nSec-WebSocket-Key: " + key + b"\r\n"
-                b"Sec-WebSocket-Version: 13\r\n\r\n"
-            )
+            sock.sendall(upgrade_request())
             head = b""
             while b"\r\n\r\n" not in head:
                 head += sock.recv(65536)

@@ -849,7 +849,7 @@ class Connection:
         # The application's fields as a tuple: equal to the last response's (a server sends the
         # same few lists over and over) means checked already; checking costs more than the rest
         # of the head. Pairs are tuples of bytes, so the tuple holds exactly what was checked.
-        key = tuple(headers)
+        key = tuple(headers) if context is None else context[1]  # send_response made it already
         memo = self._memo
         last = memo.response
         if last is not None and key == last[0]:

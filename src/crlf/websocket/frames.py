@@ -25,8 +25,8 @@ Masking (§5.3) XORs the payload with a repeating 4-byte key: the one step of a 
 that touches every payload byte with no C routine of the standard library to do it. crlf ships a
 small optional C helper for it (``_speedups.c``, built at install when a compiler is there;
 :data:`MASKING` says ``"c"``), as the websockets library does. Without it, pure Python has no
-vector XOR, so two tricks are used, picked by size (measured on CPython 3.11, 1 MiB: the int trick 5.4 ms, the
-translate trick 2.7 ms; 20 bytes: 0.6 µs against 2.4 µs):
+vector XOR, so two tricks are used, picked by size (measured on CPython 3.11, 1 MiB: the int
+trick 5.4 ms, the translate trick 2.7 ms; 20 bytes: 0.6 µs against 2.4 µs):
 
 * small payloads: one big-int XOR (``int.from_bytes`` of payload and repeated key);
 * large payloads: the payload is cut into its four byte lanes (``data[i::4]``), each lane is XORed
@@ -160,7 +160,7 @@ def _py_unmask(
 
 # The masking XOR used here: the C helper when it was built (it does the same in well under an
 # instruction a byte, vectorised), else the pure-Python tricks above. Both give the same bytes
-# (tests/websocket/test_masking.py runs every case through both).
+# (tests/websocket/test_frames.py runs every case through both).
 _unmask: Callable[[bytes | bytearray | memoryview, bytes | bytearray, int, int, int], bytes]
 try:
     from ._speedups import unmask as _unmask
