@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 
@@ -325,6 +326,78 @@ def test_large_masked_frame_unmasked_as_it_arrives(chunk: int) -> None:
     assert [(f.opcode, f.fin) for f in frames] == [(Opcode.BINARY, True), (Opcode.PING, True)]
     assert frames[0].payload == payload
     assert frames[1].payload == b"abc"
+    assert decoder.buffered == 0
+
+
+def test_drained_frame_continued_without_buffering() -> None:
+    # Once a frame is being drained and only its header is buffered, a block of _DIRECT_MIN
+    # bytes or more is unmasked straight from what receive_data got: the buffer keeps just the
+    # header. The block that completes the frame may carry the next frames; they are buffered
+    # after the header and come out next, in order.
+    payload = os.urandom(4 * 65536 + 1)
+    key = bytes((0x01, 0x5A, 0xA5, 0xFE))
+    wire = masked_frames(payload, key) + encode_frame(Opcode.TEXT, b"next", mask_key=key)
+    header = 14
+    decoder = FrameDecoder(expect_masked=True, max_payload=1 << 20)
+    decoder.receive_data(wire[: header + 65536 + 3])  # drained by next_frame: phase 3 next
+    assert decoder.next_frame() is None
+    assert len(decoder._buf) == header
+    decoder.receive_data(wire[header + 65536 + 3 : header + 2 * 65536 + 1])
+    assert len(decoder._buf) == header  # not buffered: unmasked at once
+    assert len(decoder._pieces) == 2
+    assert decoder.buffered == header + 2 * 65536 + 1
+    decoder.receive_data(wire[header + 2 * 65536 + 1 :])  # the rest, and two more frames
+    frames = [decoder.next_frame() for _ in range(3)]
+    assert decoder.next_frame() is None
+    assert [(f.opcode, f.payload) for f in frames if f is not None] == [
+        (Opcode.BINARY, payload),
+        (Opcode.PING, b"abc"),
+        (Opcode.TEXT, b"next"),
+    ]
+    assert decoder.buffered == 0
+    assert decoder._left == 0
+
+
+def test_drained_frame_trickle_is_buffered() -> None:
+    # Blocks under _DIRECT_MIN are buffered (and drained at _DRAIN_MIN), so a peer sending a
+    # large payload a few bytes at a time does not make a piece object per block.
+    payload = os.urandom(3 * 65536)
+    wire = masked_frames(payload, KEY)
+    decoder = FrameDecoder(expect_masked=True, max_payload=1 << 20)
+    decoder.receive_data(wire[: 14 + 65536])
+    assert decoder.next_frame() is None
+    for i in range(14 + 65536, len(wire), 1000):
+        decoder.receive_data(wire[i : i + 1000])
+        if len(decoder._buf) - 14 < 65536 and i + 1000 < len(wire) - 14 - 65536:
+            assert decoder.next_frame() is None
+    assert len(decoder._pieces) <= 3
+    frame = decoder.next_frame()
+    assert frame is not None
+    assert frame.payload == payload
+
+
+@given(
+    cuts=st.lists(st.integers(min_value=1, max_value=3 * 65536 + 40), min_size=1, max_size=12),
+)
+def test_large_frames_any_split_with_direct_blocks(cuts: list[int]) -> None:
+    # Blocks of every size, above and below _DIRECT_MIN and _DRAIN_MIN, cut anywhere (inside
+    # headers, across frame ends): the same frames as the whole stream fed at once.
+    payload = bytes(range(256)) * 700 + b"xyz"
+    wire = masked_frames(payload, KEY) + encode_frame(
+        Opcode.BINARY, payload[:70_001], mask_key=KEY[::-1]
+    )
+    decoder = FrameDecoder(expect_masked=True, max_payload=1 << 20)
+    got: list[tuple[int, bytes]] = []
+    bounds = sorted({c % len(wire) for c in cuts} | {0, len(wire)})
+    for a, b in itertools.pairwise(bounds):
+        decoder.receive_data(wire[a:b])
+        while (frame := decoder.next_frame()) is not None:
+            got.append((frame.opcode, frame.payload))
+    assert got == [
+        (Opcode.BINARY, payload),
+        (Opcode.PING, b"abc"),
+        (Opcode.BINARY, payload[:70_001]),
+    ]
     assert decoder.buffered == 0
 
 

@@ -161,7 +161,10 @@ class WSConnection:
         """
         if self._eof:
             raise LocalProtocolError("receive_data() after receive_eof()")
-        self._buf += data  # the decoder's buffer (FrameDecoder.receive_data, without the call)
+        if self._decoder._left:
+            self._decoder.receive_data(data)  # a large frame is being drained: maybe no copy
+        else:
+            self._buf += data  # the decoder's buffer (FrameDecoder.receive_data, without the call)
 
     def receive_eof(self) -> None:
         """Tell the connection the peer closed its side of the TCP connection."""

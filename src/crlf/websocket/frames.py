@@ -43,7 +43,12 @@ unmasked piece by piece into the frame's payload as it comes, so the receive buf
 to the whole payload (no reallocation copies) and each piece is unmasked while in the cache.
 The pieces are joined once the frame is complete (that join is the copy ``bytes(out)`` costs
 on the one-piece path); nothing is allocated ahead for the declared length, so a peer that
-declares a large frame costs only the memory of what it actually sent.
+declares a large frame costs only the memory of what it actually sent. Once such a frame is
+being drained and nothing but its header is buffered, a received block of ``_DIRECT_MIN``
+bytes or more is unmasked straight from the bytes the transport gave (``receive_data``) instead
+of being appended to the buffer first: one copy of the payload less (1 MiB echo: 4.9M -> 3.8M
+instructions in the server). Smaller blocks are buffered, so a peer trickling a payload byte by
+byte cannot make a piece object per byte.
 
 Nothing here does I/O, and nothing imports asyncio, socket, time or logging.
 """
@@ -112,6 +117,9 @@ _KNOWN_OPCODES = frozenset({0x0, 0x1, 0x2, 0x8, 0x9, 0xA})
 # time at least (see FrameDecoder.next_frame): the receive buffer then never holds the whole
 # payload, and each piece is unmasked while it is still in the CPU cache.
 _DRAIN_MIN = 64 * 1024
+# While a drained frame's payload is still coming and only its header is buffered, a received
+# block at least this large is unmasked without being buffered first (FrameDecoder.receive_data).
+_DIRECT_MIN = 16 * 1024
 
 # Below this size the big-int XOR wins, above it the lane/translate XOR. Measured crossover ~400
 # bytes with the tables built at import (256 B: 1.5 against 1.7 µs; 512 B: 2.3 against 1.9 µs;
@@ -228,7 +236,17 @@ class FrameDecoder:
         rsv1_allowed: True when an extension (permessage-deflate) gave RSV1 a meaning.
     """
 
-    __slots__ = ("_buf", "_expect_masked", "_filled", "_pieces", "max_payload", "rsv1_allowed")
+    __slots__ = (
+        "_buf",
+        "_expect_masked",
+        "_filled",
+        "_head_len",
+        "_key",
+        "_left",
+        "_pieces",
+        "max_payload",
+        "rsv1_allowed",
+    )
 
     def __init__(
         self, *, expect_masked: bool, max_payload: int, rsv1_allowed: bool = False
@@ -239,12 +257,31 @@ class FrameDecoder:
         # Its header stays at the start of ``_buf``, followed by the rest received.
         self._pieces: list[bytes] = []
         self._filled = 0
+        # Of that frame: payload bytes still to come (0: no frame is being drained), its masking
+        # key and the length of its header (receive_data unmasks straight into _pieces).
+        self._left = 0
+        self._key = b""
+        self._head_len = 0
         self._expect_masked = expect_masked
         self.max_payload = max_payload
         self.rsv1_allowed = rsv1_allowed
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
-        """Append received bytes to the buffer."""
+        """Take received bytes: buffered, or unmasked at once into a drained frame's payload."""
+        left = self._left
+        n = len(data)
+        if left and n >= _DIRECT_MIN and len(self._buf) == self._head_len:
+            # The block continues the payload of the frame being drained (module docstring).
+            # What it holds beyond the payload is buffered after the header, and next_frame
+            # then finds the frame complete (_filled == its length) and returns it.
+            filled = self._filled
+            take = left if n > left else n
+            self._pieces.append(_unmask(data, self._key, 0, take, filled))
+            self._filled = filled + take
+            self._left = left - take
+            if n > take:
+                self._buf += memoryview(data)[take:]
+            return
         self._buf += data
 
     @property
@@ -317,16 +354,22 @@ class FrameDecoder:
                 if have - start >= _DRAIN_MIN:
                     # A large payload arriving in pieces: unmask what is here and drop it from
                     # the buffer (the header stays, to be read again with the next piece).
-                    self._pieces.append(_unmask(buf, buf[pos:start], start, have, filled))
+                    key = bytes(buf[pos:start])
+                    self._pieces.append(_unmask(buf, key, start, have, filled))
                     self._filled = filled + have - start
+                    self._left = end - have
+                    self._key = key
+                    self._head_len = start
                     del buf[start:]
                 return None
             if filled:
                 pieces = self._pieces
-                pieces.append(_unmask(buf, buf[pos:start], start, end, filled))
-                payload = b"".join(pieces)
+                if end > start:
+                    pieces.append(_unmask(buf, buf[pos:start], start, end, filled))
+                payload = pieces[0] if len(pieces) == 1 else b"".join(pieces)
                 self._pieces = []
                 self._filled = 0
+                self._left = 0
             else:
                 payload = _unmask(buf, buf[pos:start], start, end, 0)
         else:
