@@ -6,7 +6,9 @@ never send. Apps: a plain ASGI echo, variants that deny/close/crash, and a Starl
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextvars
 import os
 import socket
 from collections.abc import Callable
@@ -336,6 +338,51 @@ def test_max_size_option(serve: Serve) -> None:
     with serve(echo, ws_max_size=1000) as (host, port):
         _, code = close_after(host, port, encode_frame(2, b"x" * 1001, mask_key=MASK))
     assert code == 1009
+
+
+# -- the waiting application stepped at once (WebSocketSession._step_now) ---------------------
+
+
+async def stepped_echo(scope: Scope, receive: Receive, send: Send) -> None:
+    """Echo each text with how it was received: "now" when the application's task was resumed
+    inside data_received (``_step_now``), "later" when the loop resumed it; the task, the
+    context variable set before the first receive and the order must hold either way."""
+    assert (await receive())["type"] == "websocket.connect"
+    await send({"type": "websocket.accept"})
+    session = receive.__self__  # type: ignore[attr-defined]  # white box: WebSocketSession
+    task = asyncio.current_task()
+    marker.set("kept")
+    while True:
+        text = (await receive()).get("text")
+        if text is None:
+            return
+        if text == "wait_for":
+            message = await asyncio.wait_for(receive(), timeout=30)
+            text = message["text"]
+        how = "now" if session.stepping else "later"
+        assert asyncio.current_task() is task
+        await send({"type": "websocket.send", "text": f"{text} {how} {marker.get()}"})
+
+
+marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="lost")
+
+
+def test_waiting_application_is_stepped_at_once(serve: Serve) -> None:
+    # A message for an application waiting in receive() resumes its task inside
+    # data_received, in the task's context; several messages in one segment are each handed
+    # over so, in order; a receive() wrapped in wait_for (the task waits on another future)
+    # takes the loop's path.
+    with serve(stepped_echo) as (host, port), connect(f"ws://{host}:{port}/") as ws:
+        ws.send("a")
+        assert ws.recv() == "a now kept"
+        sock = ws.socket
+        sock.sendall(b"".join(encode_frame(1, t.encode(), mask_key=MASK) for t in "bcd"))
+        assert [ws.recv() for _ in range(3)] == ["b now kept", "c now kept", "d now kept"]
+        ws.send("wait_for")
+        ws.send("e")
+        assert ws.recv() == "e later kept"
+        ws.send("f")
+        assert ws.recv() == "f now kept"
 
 
 # -- Starlette ------------------------------------------------------------------------------
