@@ -31,28 +31,32 @@ Unmask = Callable[[bytes | bytearray | memoryview, bytes | bytearray, int, int, 
 
 
 def implementations() -> list[object]:
-    """Every masking XOR this install has: the pure-Python tricks, and the C helper if built."""
-    found: list[object] = [pytest.param(frames_module._py_unmask, id="python")]
+    """Every masking XOR this install has: the pure-Python tricks, and the C helper if built.
+
+    Each is a pair: ``unmask`` (one slice) and ``unmask_join`` (a list of pieces)."""
+    found: list[object] = [
+        pytest.param((frames_module._py_unmask, frames_module._py_unmask_join), id="python")
+    ]
     try:
-        from crlf.websocket._speedups import unmask
+        from crlf.websocket._speedups import unmask, unmask_join
     except ImportError:
         pass
     else:
-        found.append(pytest.param(unmask, id="c"))
+        found.append(pytest.param((unmask, unmask_join), id="c"))
     return found
 
 
 @pytest.fixture(autouse=True, scope="module", params=implementations())
 def masking(request: pytest.FixtureRequest) -> Iterator[Unmask]:
     # Every test here runs with each implementation in turn (module scope, so hypothesis's
-    # tests may use it): the decoder and mask() both call frames._unmask.
-    chosen: Unmask = request.param
-    saved = frames_module._unmask
-    frames_module._unmask = chosen
+    # tests may use it): the decoder and mask() call frames._unmask and frames._unmask_join.
+    chosen, chosen_join = request.param
+    saved = frames_module._unmask, frames_module._unmask_join
+    frames_module._unmask, frames_module._unmask_join = chosen, chosen_join
     try:
         yield chosen
     finally:
-        frames_module._unmask = saved
+        frames_module._unmask, frames_module._unmask_join = saved
 
 
 def naive_mask(data: bytes, key: bytes) -> bytes:
@@ -475,6 +479,22 @@ def test_unmask_slice_at_any_phase(masking: Unmask, size: int, phase: int) -> No
         assert type(got) is bytes
 
 
+@pytest.mark.parametrize("phase", [0, 1, 2, 3, 6])
+@pytest.mark.parametrize(
+    "sizes", [[], [0], [1], [5, 0, 3], [7, 9, 8, 1], [4099, 1, 65536, 13]], ids=str
+)
+def test_unmask_join_pieces_at_any_phase(sizes: list[int], phase: int) -> None:
+    # unmask_join(parts, key, phase): the pieces joined, byte i using key[(phase + i) % 4]
+    # across piece boundaries that fall at any offset modulo 4 and 8.
+    parts = [os.urandom(n) for n in sizes]
+    key = os.urandom(4)
+    joined = b"".join(parts)
+    want = bytes(b ^ key[(phase + i) % 4] for i, b in enumerate(joined))
+    got = frames_module._unmask_join(parts, key, phase)
+    assert type(got) is bytes
+    assert got == want
+
+
 def test_c_helper_refuses_bad_arguments() -> None:
     speedups = pytest.importorskip("crlf.websocket._speedups", reason="C helper not built")
     with pytest.raises(ValueError, match="4 bytes"):
@@ -486,6 +506,15 @@ def test_c_helper_refuses_bad_arguments() -> None:
         speedups.unmask("text", KEY, 0, 4, 0)
     with pytest.raises(TypeError):
         speedups.unmask(b"abcd", KEY, 0, 4)
+    with pytest.raises(ValueError, match="4 bytes"):
+        speedups.unmask_join([b"abcd"], b"abcde", 0)
+    with pytest.raises(ValueError, match="phase"):
+        speedups.unmask_join([b"abcd"], KEY, -1)
+    for parts in ((b"abcd",), [bytearray(b"abcd")], [b"ab", "cd"], b"abcd"):
+        with pytest.raises(TypeError, match="list of bytes"):
+            speedups.unmask_join(parts, KEY, 0)
+    with pytest.raises(TypeError):
+        speedups.unmask_join([b"abcd"], KEY)
 
 
 def test_c_helper_built_where_required() -> None:

@@ -39,16 +39,17 @@ multiplication (``key * 0x00000001_00000001...``, cached per size): ``int.from_b
 CPython 3.11; lanes against big int: 4 KiB 94k/154k, 64 KiB 1.3M/2.4M, 1 MiB 21M/39M).
 
 A large masked payload that arrives in pieces (64 KiB or more buffered, frame not complete) is
-unmasked piece by piece into the frame's payload as it comes, so the receive buffer never grows
-to the whole payload (no reallocation copies) and each piece is unmasked while in the cache.
-The pieces are joined once the frame is complete (that join is the copy ``bytes(out)`` costs
-on the one-piece path); nothing is allocated ahead for the declared length, so a peer that
-declares a large frame costs only the memory of what it actually sent. Once such a frame is
-being drained and nothing but its header is buffered, a received block of ``_DIRECT_MIN``
-bytes or more is unmasked straight from the bytes the transport gave (``receive_data``) instead
-of being appended to the buffer first: one copy of the payload less (1 MiB echo: 4.9M -> 3.8M
-instructions in the server). Smaller blocks are buffered, so a peer trickling a payload byte by
-byte cannot make a piece object per byte.
+taken out of the receive buffer piece by piece as it comes, still masked, so the buffer never
+grows to the whole payload (no reallocation copies); once the frame is complete one pass
+(``unmask_join``) joins the pieces and unmasks them into the payload. Nothing is allocated
+ahead for the declared length, so a peer that declares a large frame costs only the memory of
+what it actually sent. While such a frame is being drained and nothing but its header is
+buffered, a received block of ``_DIRECT_MIN`` bytes or more is kept as the transport gave it
+(``receive_data``: the bytes object itself, not a copy) instead of being appended to the
+buffer. A 1 MiB echo so costs the transport's copy and the one unmasking pass, where buffer,
+unmask and join were three (server instructions per echo, callgrind: 4.86M -> 4.06M with the
+blocks kept, -> 3.50M with the one pass). Smaller blocks are buffered, so a peer trickling a
+payload byte by byte cannot make a piece object per byte.
 
 Nothing here does I/O, and nothing imports asyncio, socket, time or logging.
 """
@@ -118,7 +119,7 @@ _KNOWN_OPCODES = frozenset({0x0, 0x1, 0x2, 0x8, 0x9, 0xA})
 # payload, and each piece is unmasked while it is still in the CPU cache.
 _DRAIN_MIN = 64 * 1024
 # While a drained frame's payload is still coming and only its header is buffered, a received
-# block at least this large is unmasked without being buffered first (FrameDecoder.receive_data).
+# block at least this large is kept as it is instead of being buffered (FrameDecoder.receive_data).
 _DIRECT_MIN = 16 * 1024
 
 # Below this size the big-int XOR wins, above it the lane/translate XOR. Measured crossover ~400
@@ -166,14 +167,23 @@ def _py_unmask(
     return bytes(out)
 
 
+def _py_unmask_join(parts: list[bytes], key: bytes | bytearray, phase: int) -> bytes:
+    """The ``parts`` joined, XOR the key from payload offset ``phase`` (unmask_join's fallback)."""
+    joined = parts[0] if len(parts) == 1 else b"".join(parts)
+    return _py_unmask(joined, key, 0, len(joined), phase)
+
+
 # The masking XOR used here: the C helper when it was built (it does the same in well under an
 # instruction a byte, vectorised), else the pure-Python tricks above. Both give the same bytes
 # (tests/websocket/test_frames.py runs every case through both).
 _unmask: Callable[[bytes | bytearray | memoryview, bytes | bytearray, int, int, int], bytes]
+_unmask_join: Callable[[list[bytes], bytes | bytearray, int], bytes]
 try:
     from ._speedups import unmask as _unmask
+    from ._speedups import unmask_join as _unmask_join
 except ImportError:  # installed without a C compiler
     _unmask = _py_unmask
+    _unmask_join = _py_unmask_join
     MASKING = "python"
 else:
     MASKING = "c"
@@ -241,7 +251,6 @@ class FrameDecoder:
         "_expect_masked",
         "_filled",
         "_head_len",
-        "_key",
         "_left",
         "_pieces",
         "max_payload",
@@ -252,35 +261,39 @@ class FrameDecoder:
         self, *, expect_masked: bool, max_payload: int, rsv1_allowed: bool = False
     ) -> None:
         self._buf = bytearray()
-        # A large masked frame being received: its payload so far, unmasked, in pieces of
-        # ``_filled`` bytes in all (joined once complete; memory grows only with what arrived).
-        # Its header stays at the start of ``_buf``, followed by the rest received.
+        # A large masked frame being received: its payload so far, still masked, in pieces of
+        # ``_filled`` bytes in all (unmasked and joined once complete, in one pass; memory grows
+        # only with what arrived). Its header stays at the start of ``_buf``, followed by the
+        # rest received.
         self._pieces: list[bytes] = []
         self._filled = 0
-        # Of that frame: payload bytes still to come (0: no frame is being drained), its masking
-        # key and the length of its header (receive_data unmasks straight into _pieces).
+        # Of that frame: payload bytes still to come (0: no frame is being drained) and the
+        # length of its header (receive_data then keeps blocks straight in _pieces).
         self._left = 0
-        self._key = b""
         self._head_len = 0
         self._expect_masked = expect_masked
         self.max_payload = max_payload
         self.rsv1_allowed = rsv1_allowed
 
     def receive_data(self, data: bytes | bytearray | memoryview) -> None:
-        """Take received bytes: buffered, or unmasked at once into a drained frame's payload."""
+        """Take received bytes: buffered, or kept as they are as a piece of a drained payload."""
         left = self._left
         n = len(data)
         if left and n >= _DIRECT_MIN and len(self._buf) == self._head_len:
             # The block continues the payload of the frame being drained (module docstring).
             # What it holds beyond the payload is buffered after the header, and next_frame
             # then finds the frame complete (_filled == its length) and returns it.
-            filled = self._filled
-            take = left if n > left else n
-            self._pieces.append(_unmask(data, self._key, 0, take, filled))
-            self._filled = filled + take
-            self._left = left - take
-            if n > take:
-                self._buf += memoryview(data)[take:]
+            if n <= left:
+                # The whole block is payload: keep the object itself when it is immutable.
+                self._pieces.append(data if type(data) is bytes else bytes(data))
+                self._filled += n
+                self._left = left - n
+                return
+            view = memoryview(data)
+            self._pieces.append(bytes(view[:left]))
+            self._filled += left
+            self._left = 0
+            self._buf += view[left:]
             return
         self._buf += data
 
@@ -352,21 +365,19 @@ class FrameDecoder:
             end = start + length - filled
             if have < end:
                 if have - start >= _DRAIN_MIN:
-                    # A large payload arriving in pieces: unmask what is here and drop it from
-                    # the buffer (the header stays, to be read again with the next piece).
-                    key = bytes(buf[pos:start])
-                    self._pieces.append(_unmask(buf, key, start, have, filled))
+                    # A large payload arriving in pieces: take what is here out of the buffer,
+                    # still masked (the header stays, to be read again with the next piece).
+                    self._pieces.append(bytes(buf[start:have]))
                     self._filled = filled + have - start
                     self._left = end - have
-                    self._key = key
                     self._head_len = start
                     del buf[start:]
                 return None
             if filled:
                 pieces = self._pieces
                 if end > start:
-                    pieces.append(_unmask(buf, buf[pos:start], start, end, filled))
-                payload = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+                    pieces.append(bytes(buf[start:end]))
+                payload = _unmask_join(pieces, buf[pos:start], 0)
                 self._pieces = []
                 self._filled = 0
                 self._left = 0
