@@ -23,6 +23,7 @@ from crlf.websocket import (
     Pong,
     TextMessage,
     WSConnection,
+    frames,
 )
 from crlf.websocket.frames import encode_frame
 
@@ -428,3 +429,23 @@ def test_large_messages_in_pieces_between_small_ones(chunk: int) -> None:
         TextMessage("\u20ac" * 50_000),
         BytesMessage(b"after"),
     ]
+
+
+@pytest.mark.parametrize("implementation", ["installed", "python"])
+def test_small_masked_messages_on_the_fast_path(
+    implementation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whole one-frame messages of at most 125 bytes take next_event's fast path, which unmasks
+    # with frames._unmask (the C helper when built); the pure-Python XOR must give the same.
+    if implementation == "python":
+        monkeypatch.setattr(frames, "_unmask", frames._py_unmask)
+    server = WSConnection(Role.SERVER)
+    sizes = [0, 1, 3, 4, 5, 8, 15, 16, 17, 64, 125]
+    wire = b"".join(
+        encode_frame(2, bytes(range(n)), mask_key=bytes((n, 7, 200, 33))) for n in sizes
+    ) + encode_frame(1, "h\u00e9llo".encode(), mask_key=b"\x01\x02\x03\x04")
+    server.receive_data(wire)
+    events = []
+    while (event := server.next_event()) is not None:
+        events.append(event)
+    assert events == [BytesMessage(bytes(range(n))) for n in sizes] + [TextMessage("h\u00e9llo")]
