@@ -307,10 +307,11 @@ def masked_frames(payload: bytes, key: bytes) -> bytes:
 @pytest.mark.parametrize(
     "chunk", [1000, 65536, 65537, 65539, 100_003, 262_144, 400_000], ids=lambda c: f"chunk{c}"
 )
-def test_large_masked_frame_unmasked_as_it_arrives(chunk: int) -> None:
-    # A payload of 64 KiB or more arriving in pieces is unmasked piece by piece into the frame
-    # (the decoder's drain path); pieces that are not a multiple of 4 bytes start the next
-    # piece at another key byte. Every split gives the payload back, then the next frame.
+def test_large_masked_frame_drained_as_it_arrives(chunk: int) -> None:
+    # A payload of 64 KiB or more arriving in pieces is taken out of the buffer piece by piece
+    # (the decoder's drain path) and unmasked once whole; pieces that are not a multiple of 4
+    # bytes start the next piece at another key byte. Every split gives the payload back, then
+    # the next frame.
     payload = os.urandom(3 * 65536 + 3)
     key = bytes((0x01, 0x5A, 0xA5, 0xFE))
     wire = masked_frames(payload, key)
@@ -406,8 +407,9 @@ def test_large_frames_any_split_with_direct_blocks(cuts: list[int]) -> None:
 
 
 def test_large_masked_frame_every_key_byte_at_every_phase() -> None:
-    # The drain path picks the key byte for each lane from the payload offset already filled:
-    # every key byte value at every lane, with pieces that leave every offset modulo 4.
+    # The pieces of a drained payload are unmasked together, each from the payload offset it
+    # starts at: every key byte value at every lane, with pieces that leave every offset
+    # modulo 4.
     payload = os.urandom(3 * 65537 + 5)
     for first in range(0, 256, 4):
         key = bytes((first, first + 1, first + 2, first + 3))

@@ -29,6 +29,7 @@ from ._abnf import (
     TOKEN_RE,
 )
 from ._readers import (
+    END_OF_MESSAGE,
     BodyReader,
     ChunkedReader,
     ContentLengthReader,
@@ -88,11 +89,6 @@ SWITCHED = State.SWITCHED_PROTOCOL
 ERROR = State.ERROR
 
 _DEFAULT_LIMITS = Limits()
-_NO_TRAILERS = Headers()
-# The end of a message without trailers, one object for all (events are not changed by their
-# readers, and its fields are the shared empty _NO_TRAILERS anyway): no allocation per request.
-_END_NO_TRAILERS = EndOfMessage.__new__(EndOfMessage)
-_END_NO_TRAILERS.headers = _NO_TRAILERS
 _NO_OPTIONS: frozenset[bytes] = frozenset()
 # Fields that change how a message is framed or the connection is handled: the parser looks
 # at these and only these, with one set lookup per field.
@@ -291,7 +287,7 @@ class Connection:
                         else:
                             self._client_state = DONE if self._keep_alive else MUST_CLOSE
                             self.client_is_waiting_for_100_continue = False
-                        return _END_NO_TRAILERS
+                        return END_OF_MESSAGE
                     if type(reader) is ContentLengthReader:
                         # Inlined ContentLengthReader.read for a body that is (partly) here.
                         remaining = reader.remaining

@@ -114,9 +114,9 @@ class CloseCode(IntEnum):
 _DATA_OPCODES = frozenset({0x0, 0x1, 0x2})
 _KNOWN_OPCODES = frozenset({0x0, 0x1, 0x2, 0x8, 0x9, 0xA})
 
-# A masked frame whose payload arrives in pieces is unmasked as it comes, this many bytes at a
-# time at least (see FrameDecoder.next_frame): the receive buffer then never holds the whole
-# payload, and each piece is unmasked while it is still in the CPU cache.
+# A masked frame whose payload arrives in pieces is taken out of the receive buffer as it comes,
+# this many bytes at a time at least (see FrameDecoder.next_frame): the buffer then never holds
+# the whole payload, so it is never reallocated and copied as it grows.
 _DRAIN_MIN = 64 * 1024
 # While a drained frame's payload is still coming and only its header is buffered, a received
 # block at least this large is kept as it is instead of being buffered (FrameDecoder.receive_data).
