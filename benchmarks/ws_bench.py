@@ -16,7 +16,8 @@ frame with a fixed reply frame without parsing or unmasking it. It is no server,
 this machine allows: a 1-connection echo is bound by loopback latency and wakeups more than by
 any server's work (ws_cost.py counts the servers' own instructions).
 
-Each (server, workload) cell is measured --runs times for --duration seconds after a --warmup;
+Each (server, workload) cell is measured --runs times for --duration seconds after a --warmup,
+in passes over the whole matrix (every server once per pass, on a freshly started process), and
 the median is reported.  A run during which other processes used more than --max-foreign % of a
 core is re-run (up to --retries times) after waiting for a quiet machine.
 
@@ -193,27 +194,23 @@ def start_server(name: str, python: str, port: int, size: int = 0) -> subprocess
     return proc
 
 
-def run_cell(args: argparse.Namespace, name: str, workload: str, port: int) -> dict[str, object]:
+def run_once(args: argparse.Namespace, name: str, workload: str, port: int) -> tuple[float, float]:
+    """One run of a cell on a freshly started server: (rate, % of a core others used)."""
     proc = start_server(name, args.python, port, len(WORKLOADS[workload][1]))
-    rates: list[float] = []
-    foreign: list[float] = []
     try:
-        for _ in range(args.runs):
-            for attempt in range(args.retries + 1):
-                with Window({proc.pid}) as window:
-                    rate = asyncio.run(measure(port, workload, args.duration, args.warmup))
-                if window.pct <= args.max_foreign or attempt == args.retries:
-                    break
-                wait_for_quiet(args.max_foreign, args.quiet_wait, {proc.pid})
-            rates.append(rate)
-            foreign.append(window.pct)
+        for attempt in range(args.retries + 1):
+            with Window({proc.pid}) as window:
+                rate = asyncio.run(measure(port, workload, args.duration, args.warmup))
+            if window.pct <= args.max_foreign or attempt == args.retries:
+                break
+            wait_for_quiet(args.max_foreign, args.quiet_wait, {proc.pid})
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-    return {"median": statistics.median(rates), "runs": rates, "foreign_pct": foreign}
+    return rate, window.pct
 
 
 def write_report(results: dict[str, dict[str, dict[str, object]]], meta: dict[str, object], md: Path | None) -> None:
@@ -256,17 +253,36 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})
     results: dict[str, dict[str, dict[str, object]]] = {}
+    cells = [(n, w) for n in args.servers.split(",") for w in args.workloads.split(",")]
+    runs: dict[tuple[str, str], list[tuple[float, float]]] = {cell: [] for cell in cells}
+    failed: dict[tuple[str, str], str] = {}
     port = args.port
-    for name in args.servers.split(","):
-        for workload in args.workloads.split(","):
+    # Passes over the whole matrix, as http_bench does: each pass measures every server once,
+    # so a machine that drifts over minutes moves all of a pass alike and the ratios hold
+    # (one server's runs back to back, then the next's, let the drift fall between them).
+    for run in range(args.runs):
+        for name, workload in cells:
+            if (name, workload) in failed:
+                continue
             port += 1
-            print(f"-- {name} {workload}", file=sys.stderr, flush=True)
+            print(f"-- pass {run + 1}: {name} {workload}", file=sys.stderr, flush=True)
             try:
-                results.setdefault(name, {})[workload] = run_cell(args, name, workload, port)
+                runs[name, workload].append(run_once(args, name, workload, port))
             except Exception as exc:  # a server that fails is reported, the others still run
                 print(f"   failed: {exc}", file=sys.stderr)
-                results.setdefault(name, {})[workload] = {"median": "FAIL", "error": str(exc)}
-            print(f"   {results[name][workload]['median']}", file=sys.stderr, flush=True)
+                failed[name, workload] = str(exc)
+                continue
+            print(f"   {runs[name, workload][-1][0]:,.1f}", file=sys.stderr, flush=True)
+    for name, workload in cells:
+        if (name, workload) in failed:
+            results.setdefault(name, {})[workload] = {"median": "FAIL", "error": failed[name, workload]}
+            continue
+        rates = [rate for rate, _ in runs[name, workload]]
+        results.setdefault(name, {})[workload] = {
+            "median": statistics.median(rates),
+            "runs": rates,
+            "foreign_pct": [pct for _, pct in runs[name, workload]],
+        }
     meta = {
         "argv": sys.argv if argv is None else [sys.argv[0], *argv],
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
