@@ -11,6 +11,7 @@ import base64
 import contextvars
 import os
 import socket
+import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
@@ -349,7 +350,6 @@ async def stepped_echo(scope: Scope, receive: Receive, send: Send) -> None:
     context variable set before the first receive and the order must hold either way."""
     assert (await receive())["type"] == "websocket.connect"
     await send({"type": "websocket.accept"})
-    session = receive.__self__  # type: ignore[attr-defined]  # white box: WebSocketSession
     task = asyncio.current_task()
     marker.set("kept")
     while True:
@@ -359,12 +359,24 @@ async def stepped_echo(scope: Scope, receive: Receive, send: Send) -> None:
         if text == "wait_for":
             message = await asyncio.wait_for(receive(), timeout=30)
             text = message["text"]
-        how = "now" if session.stepping else "later"
+        how = "now" if _resumed_inside_data_received() else "later"
         assert asyncio.current_task() is task
         await send({"type": "websocket.send", "text": f"{text} {how} {marker.get()}"})
 
 
 marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="lost")
+
+
+def _resumed_inside_data_received() -> bool:
+    # Resumed by the loop, the coroutine's caller is a Handle run from uvloop's C code: no
+    # Python frame above it. Resumed inside data_received, the session's data_received (and
+    # its _deliver, _step_now) are still on the stack above the coroutine's frame.
+    frame = sys._getframe(1).f_back
+    while frame is not None:
+        if frame.f_code.co_name == "data_received":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def test_waiting_application_is_stepped_at_once(serve: Serve) -> None:

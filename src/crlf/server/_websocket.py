@@ -90,6 +90,7 @@ class _Ready:
 
 
 _READY = _Ready()
+_current_task = asyncio.current_task
 
 
 def handle_upgrade(host: Any, request: Request, scope: dict[str, Any]) -> None:
@@ -149,7 +150,6 @@ class WebSocketSession(asyncio.Protocol):
         self.queue_full = False  # more than _READ_HIGH_WATER bytes wait for receive()
         self.disconnected = False  # websocket.disconnect is queued (or was delivered)
         self.lost = False  # the TCP connection is gone
-        self.stepping = False  # inside data_received, called by the event loop (_step_now)
         self.task: asyncio.Task[None] | None = None
         self.ping_handle: asyncio.TimerHandle | None = None
         self.pong_handle: asyncio.TimerHandle | None = None
@@ -282,7 +282,7 @@ class WebSocketSession(asyncio.Protocol):
         if receiver is not None:
             self.receiver = None
             if not receiver.done():  # done: the application's receive() was cancelled
-                if self.stepping and self._step_now(receiver, message):
+                if self._step_now(receiver, message):
                     return
                 receiver.set_result(message)
                 return
@@ -295,15 +295,19 @@ class WebSocketSession(asyncio.Protocol):
 
     def _step_now(self, receiver: asyncio.Future[dict[str, Any]], message: dict[str, Any]) -> bool:
         # The application's task waits in receive() on ``receiver``, and we run straight from
-        # the event loop (data_received: no task is current). Rather than set_result(), which
-        # schedules the task's wakeup for the next loop turn, the wakeup runs now, in the
-        # context the task gave it: the echo is written before data_received returns, one
-        # loop turn and one Handle sooner. Only the task's own wakeup is run this way (the
-        # future's only callback, the task waiting on exactly this future); anything else
-        # waiting on it is left to set_result() and the loop, as asyncio would do.
+        # the event loop (data_received, a timer: no task is current). Rather than
+        # set_result(), which schedules the task's wakeup for the next loop turn, the wakeup
+        # runs now, in the context the task gave it: the echo is written before data_received
+        # returns, one loop turn and one Handle sooner. Only the task's own wakeup is run this
+        # way (the future's only callback, the task waiting on exactly this future); anything
+        # else waiting on it is left to set_result() and the loop, as asyncio would do, and so
+        # is a delivery from inside a task (accept() feeding early bytes, another task of the
+        # application failing the connection): a task cannot be stepped inside another.
         # (Both attributes are asyncio's, C and Python implementations alike; getattr keeps
         # another loop's task or future on the ordinary path.)
         if getattr(self.task, "_fut_waiter", None) is not receiver:
+            return False
+        if _current_task(self.loop) is not None:
             return False
         callbacks = getattr(receiver, "_callbacks", None)
         if not callbacks or len(callbacks) != 1:
@@ -467,7 +471,7 @@ class WebSocketSession(asyncio.Protocol):
         if self.ping_interval:
             self.ping_handle = self.loop.call_later(self.ping_interval, self._keepalive)
         if rest:
-            self._received(rest)
+            self.data_received(rest)
         if host.eof and not self.lost:
             self.eof_received()
 
@@ -477,19 +481,10 @@ class WebSocketSession(asyncio.Protocol):
         conn = self.conn
         assert conn is not None
         conn.receive_eof()
-        self._received(b"")  # what the codec still holds, then CloseConnection(1006)
+        self.data_received(b"")  # what the codec still holds, then CloseConnection(1006)
         return None
 
     def data_received(self, data: bytes) -> None:
-        # From the event loop: no task is current, so a waiting application may be stepped
-        # at once (_step_now). accept() feeds early bytes from inside the task: _received.
-        self.stepping = True
-        try:
-            self._received(data)
-        finally:
-            self.stepping = False
-
-    def _received(self, data: bytes) -> None:
         conn = self.conn
         assert conn is not None
         if data:
