@@ -21,7 +21,7 @@ in passes over the whole matrix (every server once per pass, on a freshly starte
 the median is reported.  A run during which other processes used more than --max-foreign % of a
 core is re-run (up to --retries times) after waiting for a quiet machine.
 
-    python3 benchmarks/ws_bench.py                     # ~3 min
+    python3 benchmarks/ws_bench.py                     # ~5 min
     python3 benchmarks/ws_bench.py --servers crlf -d 1 --runs 1 --no-benchmarks-md   # smoke test
 
 Results: benchmarks/results/ws_bench.json and a section of BENCHMARKS.md (report.py).
@@ -219,7 +219,8 @@ def write_report(results: dict[str, dict[str, dict[str, object]]], meta: dict[st
         "",
         f"Command: `{report.command_line(meta.get('argv'))}`  ",  # type: ignore[arg-type]
         f"Date: {meta['date']}; server pinned to CPU 0, load generator to CPU 1; "
-        f"{meta['duration']} s per run, median of {meta['runs']}; no permessage-deflate.",
+        f"{meta['duration']} s per run, median of {meta['runs']} passes over the matrix (every "
+        "server once per pass); no permessage-deflate.",
         "",
     ]
     rows = [s for s in SERVERS if s in results]
@@ -229,6 +230,16 @@ def write_report(results: dict[str, dict[str, dict[str, object]]], meta: dict[st
             continue
         parts.append(f"**{workload}**: {conns} connection(s), {len(payload):,}-byte messages\n")
         parts.append(report.ratio_table(values, rows, [workload], "crlf", unit=unit))
+        # The spread behind each median ratio: crlf's run over the peer's run of the same pass.
+        ours = results.get("crlf", {}).get(workload, {}).get("runs")
+        spread = []
+        for peer in rows:
+            theirs = results[peer].get(workload, {}).get("runs")
+            if peer != "crlf" and ours and theirs and len(ours) == len(theirs):
+                ratios = ", ".join(f"{a / b:.2f}" for a, b in zip(ours, theirs))
+                spread.append(f"{peer} {ratios}")
+        if spread:
+            parts.append(f"Per pass, crlf's rate over the peer's: {'; '.join(spread)}.\n")
     if md is not None:
         report.update_section("ws_bench", "\n".join(parts), md)
     print("\n".join(parts))
