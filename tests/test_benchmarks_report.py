@@ -118,3 +118,23 @@ def test_http_bench_writes_tables_and_charts(http_bench: ModuleType, tmp_path: P
     assert (json_path.parent / "http_bench-servers.svg").is_file()
     assert (json_path.parent / "http_bench-static.svg").is_file()
     assert "](results/http_bench-static.svg)" in text
+
+
+def test_http_bench_spread_pairs_runs_of_one_pass(http_bench: ModuleType) -> None:
+    # The spread behind a ratio pairs crlf's run with the peer's run of the same pass, skips
+    # failed runs, and leaves a cell with fewer than two pairs out ("-").
+    def runs(*rps: float | None) -> dict[str, object]:
+        return {
+            "runs": [
+                {"run": n, "rps": r} if r is not None else {"run": n, "error": "boom"}
+                for n, r in enumerate(rps, 1)
+            ]
+        }
+
+    results = {
+        "crlf": {"hello": runs(60.0, 50.0, 70.0), "pipelined": runs(90.0)},
+        "granian": {"hello": runs(50.0, 50.0, None), "pipelined": runs(45.0)},
+    }
+    table = http_bench.per_run_ratios(results, ["crlf", "granian"], ["hello", "pipelined"], "crlf")
+    assert "| granian | 1.00-1.20x | - |" in table
+    assert http_bench.per_run_ratios(results, ["crlf", "granian"], ["pipelined"], "crlf") == ""
