@@ -7,7 +7,8 @@
 #        wrk          load/smoke                                  apache2-utils ab (load_check.sh)
 #        nghttp2-client h2load (load_check.sh)                     chromium, chromium-driver  browser_check.py
 #        openssl      test certificates (TLS server and client tests)
-#        gcc, pythonX.Y-dev  build crlf's optional C helper (WebSocket masking, src/crlf/websocket/_speedups.c)
+#        gcc, pythonX.Y-dev  build crlf's optional C helpers (WebSocket masking, src/crlf/websocket/_speedups.c;
+#                            request-head splitting, src/crlf/protocol/_speedups.c)
 #   2. .venv in the repo (python3 -m venv) with crlf editable, its extras, and the `dev` dependency
 #      group of pyproject.toml (the one list of test and lint tools).
 #   3. The judges' venv ($JUDGES_VENV, default /tmp/judges/venv, where tests/judges/*.sh and

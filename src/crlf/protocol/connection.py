@@ -24,7 +24,6 @@ from ._abnf import (
     AUTHORITY_FORM_RE,
     CONTENT_LENGTH_RE,
     HOST_RE,
-    REQUEST_HEAD_RE,
     RESPONSE_HEAD_RE,
     TOKEN_RE,
 )
@@ -39,6 +38,7 @@ from ._readers import (
     parse_request_line,
     parse_response_head,
     split_fields,
+    split_request_head,
 )
 from ._state import Role, State
 from ._writers import (
@@ -418,13 +418,13 @@ class Connection:
         if head is None:
             return NEED_DATA
         limits = self._limits
-        match = REQUEST_HEAD_RE.fullmatch(head)
-        if match is not None and (
-            len(head) <= limits.max_start_line or match.start(4) <= limits.max_start_line
-        ):
-            method, target, minor, section = match.groups()
-            version = b"1.1" if minor == b"1" else b"1.0"
-            headers = split_fields(section, limits.max_header_count)
+        split = split_request_head(head, limits.max_start_line, limits.max_header_count)
+        if split is not None:
+            method, target, version, items, raw_pairs = split
+            headers = Headers.__new__(Headers)  # Headers._from_parsed, inlined
+            headers._items = items
+            headers._raw = None
+            headers._raw_pairs = raw_pairs
         else:  # the step-by-step parser says what is wrong (or takes a long line's 414)
             method, target, version, line_end = parse_request_line(head, limits.max_start_line)
             headers = parse_fields(head[line_end:], limits.max_header_count)

@@ -1,0 +1,4 @@
+# The optional C helper (_speedups.c): a request head validated and split in one pass.
+def split_request_head(
+    head: bytes, max_start_line: int, max_fields: int, /
+) -> tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]] | None: ...

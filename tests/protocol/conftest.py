@@ -1,0 +1,41 @@
+"""Fixtures of the protocol tests: every test here runs with each request-head splitter.
+
+A request head is split by ``_readers.split_request_head``: the C helper when it was built
+(``src/crlf/protocol/_speedups.c``), else its pure-Python twin. Both must take exactly the same
+heads and give the same results, so each module runs once with each (module scope, so that
+hypothesis's tests may use it), the conformance corpus and the property tests included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from crlf.protocol import _readers, connection
+
+Splitter = Callable[[bytes, int, int], object]
+
+
+def splitters() -> list[object]:
+    """Every request-head splitter this install has: the pure-Python one, and the C one if built."""
+    found: list[object] = [pytest.param(_readers._py_split_request_head, id="split-python")]
+    try:
+        from crlf.protocol._speedups import split_request_head
+    except ImportError:
+        pass
+    else:
+        found.append(pytest.param(split_request_head, id="split-c"))
+    return found
+
+
+@pytest.fixture(autouse=True, scope="module", params=splitters())
+def head_splitter(request: pytest.FixtureRequest) -> Iterator[Splitter]:
+    # connection.py imported the name, so that is where it is replaced.
+    chosen = request.param
+    saved = connection.split_request_head  # type: ignore[attr-defined]
+    connection.split_request_head = chosen  # type: ignore[attr-defined]
+    try:
+        yield chosen
+    finally:
+        connection.split_request_head = saved  # type: ignore[attr-defined]
