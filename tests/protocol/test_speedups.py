@@ -33,7 +33,9 @@ py_split = _readers._py_split_request_head
 needs_c = pytest.mark.skipif(c_split is None, reason="the C helper was not built")
 
 
-def same(head: bytes, max_start_line: int = 8190, max_fields: int = 100) -> object:
+def same(
+    head: bytes, max_start_line: int = 8190, max_fields: int = 100
+) -> _readers.SplitHead | None:
     """Assert both splitters agree on ``head``; return the (Python) result."""
     assert c_split is not None
     want = py_split(head, max_start_line, max_fields)
@@ -42,10 +44,11 @@ def same(head: bytes, max_start_line: int = 8190, max_fields: int = 100) -> obje
         assert got is None, head
         return None
     assert got is not None, head
-    method, target, version, items, raw = want
+    method, target, version, items, raw, framing = want
     assert got[:4] == (method, target, version, items), head
     assert [name for name, _ in got[4]] == [name for name, _ in raw], head
     assert [value for _, value in got[4]] == [value for _, value in items], head
+    assert got[5] == framing, head
     return want
 
 
@@ -108,14 +111,46 @@ def test_edges(head: bytes, accepted: bool) -> None:
 
 @needs_c
 def test_fields_split_lowercased_and_trimmed() -> None:
-    got = same(b"POST /f?q=1 HTTP/1.0\r\nHost: x\r\nContent-Length:  12 \r\nX-A: \tb c\t\r\n\r\n")
+    got = same(
+        b"POST /f?q=1 HTTP/1.0\r\nHost: x\r\nContent-Length:  12 \r\nX-A: \tb c\t\r\n"
+        b"connection: close\r\nEXPECT: 100-continue\r\n\r\n"
+    )
     assert got == (
         b"POST",
         b"/f?q=1",
         b"1.0",
-        [(b"host", b"x"), (b"content-length", b"12"), (b"x-a", b"b c")],
-        [(b"Host", b"x"), (b"Content-Length", b"12 "), (b"X-A", b"b c\t")],
+        [
+            (b"host", b"x"),
+            (b"content-length", b"12"),
+            (b"x-a", b"b c"),
+            (b"connection", b"close"),
+            (b"expect", b"100-continue"),
+        ],
+        [
+            (b"Host", b"x"),
+            (b"Content-Length", b"12 "),
+            (b"X-A", b"b c\t"),
+            (b"connection", b"close"),
+            (b"EXPECT", b"100-continue"),
+        ],
+        [
+            (b"host", b"x"),
+            (b"content-length", b"12"),
+            (b"connection", b"close"),
+            (b"expect", b"100-continue"),
+        ],
     )
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "name", [b"Transfer-Encoding", b"transfer-encoding", b"TRANSFER-ENCODING", b"Upgrade"]
+)
+def test_framing_fields_in_any_case(name: bytes) -> None:
+    head = b"GET / HTTP/1.1\r\nX: 1\r\n" + name + b": v\r\nHost: a\r\n\r\n"
+    got = same(head)
+    assert got is not None
+    assert got[5] == [(name.lower(), b"v"), (b"host", b"a")]
 
 
 @needs_c
@@ -138,13 +173,18 @@ def test_field_count_limit(fields: int) -> None:
 @needs_c
 def test_common_names_are_shared_and_lowercase_raw_names_too() -> None:
     assert c_split is not None
-    one = c_split(b"GET / HTTP/1.1\r\nHost: a\r\nx-custom: b\r\n\r\n", 8190, 100)
-    two = c_split(b"GET / HTTP/1.1\r\nHOST: a\r\nx-custom: b\r\n\r\n", 8190, 100)
+    one = c_split(b"GET / HTTP/1.1\r\nHost: a\r\nx-custom: b\r\nUser-Agent: c\r\n\r\n", 8190, 100)
+    two = c_split(b"GET / HTTP/1.1\r\nHOST: a\r\nx-custom: b\r\nuser-agent: c\r\n\r\n", 8190, 100)
+    three = c_split(b"GET / HTTP/1.1\r\nUser-Agent: d\r\n\r\n", 8190, 100)
     assert one is not None
     assert two is not None
+    assert three is not None
     assert one[3][0][0] is two[3][0][0]  # b"host": one object for every head
     assert one[0] is two[0]  # b"GET" too
     assert one[4][1][0] is one[3][1][0]  # a name already lowercase is one object, raw and not
+    assert one[4][2][0] is three[4][0][0]
+    assert two[4][2][0] is two[3][2][0]  # b"user-agent" as received is the shared lowercase
+    assert two[4][0][0] == b"HOST"  # an unusual casing is kept as received
 
 
 @needs_c

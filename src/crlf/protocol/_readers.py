@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
+    "FRAMING_FIELDS",
     "ChunkedReader",
     "ContentLengthReader",
     "UntilCloseReader",
@@ -91,8 +92,23 @@ def split_fields(section: bytes, max_count: int) -> Headers:
 
 
 # A request head split: method, target, version (b"1.0" or b"1.1"), the (lowercased name,
-# value) pairs and the (raw name, value) pairs.
-SplitHead = tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]
+# value) pairs, the (raw name, value) pairs, and the pairs among them that decide framing and
+# persistence (FRAMING_FIELDS), in order.
+SplitHead = tuple[
+    bytes,
+    bytes,
+    bytes,
+    list[tuple[bytes, bytes]],
+    list[tuple[bytes, bytes]],
+    list[tuple[bytes, bytes]],
+]
+
+# The fields a server reads a request's framing and persistence from: Host (RFC 9112 §3.2),
+# Content-Length and Transfer-Encoding (§6.3), Connection (§9.3), Expect (RFC 9110 §10.1.1)
+# and Upgrade (RFC 9110 §7.8). _speedups.c lists the same six first in its table of names.
+FRAMING_FIELDS = frozenset(
+    (b"host", b"content-length", b"transfer-encoding", b"connection", b"expect", b"upgrade")
+)
 
 
 def _py_split_request_head(head: bytes, max_start_line: int, max_fields: int) -> SplitHead | None:
@@ -112,7 +128,8 @@ def _py_split_request_head(head: bytes, max_start_line: int, max_fields: int) ->
         return None
     # RFC 9112 §5.1: OWS after the value is not part of it (see split_fields).
     items = [(name.lower(), value.rstrip(b" \t")) for name, value in pairs]
-    return method, target, b"1.1" if minor == b"1" else b"1.0", items, pairs
+    framing = [item for item in items if item[0] in FRAMING_FIELDS]
+    return method, target, b"1.1" if minor == b"1" else b"1.0", items, pairs, framing
 
 
 # The C helper does the same in one pass over the head (a few instructions a byte where the

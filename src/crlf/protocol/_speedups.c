@@ -14,15 +14,18 @@
  *     ``head`` is a request head up to and including the CRLF CRLF that ends it. When it is
  *     exactly what _abnf.REQUEST_HEAD_RE fullmatches (RFC 9112 §3 request line, version 1.0 or
  *     1.1, then §5 field lines) and its request line fits ``max_start_line`` and it has at most
- *     ``max_fields`` field lines, returns ``(method, target, version, items, raw_pairs)``:
- *     ``version`` is b"1.0" or b"1.1"; ``items`` the ``(lowercased name, value)`` pairs, the
- *     value without the OWS around it (RFC 9112 §5.1); ``raw_pairs`` the ``(name as received,
- *     value)`` pairs. Anything else returns None: the caller's step-by-step parser then says
- *     precisely what is wrong (or that it is a 1.x version other than 1.0/1.1, a long line's
- *     414, too many fields' 431).
+ *     ``max_fields`` field lines, returns ``(method, target, version, items, raw_pairs,
+ *     framing)``: ``version`` is b"1.0" or b"1.1"; ``items`` the ``(lowercased name, value)``
+ *     pairs, the value without the OWS around it (RFC 9112 §5.1); ``raw_pairs`` the ``(name as
+ *     received, value)`` pairs; ``framing`` the items whose name is one of the six the parser
+ *     decides framing and persistence by (Host, Content-Length, Transfer-Encoding, Connection,
+ *     Expect, Upgrade), in order, so it need not look at every field. Anything else returns
+ *     None: the caller's step-by-step parser then says precisely what is wrong (or that it is
+ *     a 1.x version other than 1.0/1.1, a long line's 414, too many fields' 431).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 /* RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" /
@@ -37,18 +40,23 @@ static PyObject *version_10, *version_11;
 
 /* Names and methods met in most requests, made once, so a head of them allocates no new
  * bytes for them and their hashes are computed once (the framing checks look names up in a
- * set). Lowercase, as the items carry them. */
+ * set). Lowercase, as the items carry them; each is also kept in its usual capitalisation
+ * ("Content-Length"), which is how most clients send it and what raw_pairs then shares. The
+ * first N_FRAMING are the fields that decide framing and persistence, connection.py's
+ * _INTERESTING (RFC 9112 §3.2, §6.3, §9.3; RFC 9110 §7.8, §10.1.1). */
 static const char *const common_names[] = {
-    "host", "user-agent", "accept", "accept-language", "accept-encoding", "connection",
-    "content-length", "content-type", "cookie", "referer", "origin", "upgrade",
-    "transfer-encoding", "expect", "cache-control", "pragma", "authorization", "if-none-match",
+    "host", "content-length", "transfer-encoding", "connection", "expect", "upgrade",
+    "user-agent", "accept", "accept-language", "accept-encoding", "content-type", "cookie",
+    "referer", "origin", "cache-control", "pragma", "authorization", "if-none-match",
     "if-modified-since", "range", "upgrade-insecure-requests", "sec-fetch-dest",
     "sec-fetch-mode", "sec-fetch-site", "sec-fetch-user", "priority", "te", "dnt",
     "x-forwarded-for", "x-forwarded-proto", "x-request-id", "sec-websocket-key",
     "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol", NULL,
 };
+#define N_FRAMING 6
 #define MAX_COMMON 40
 static PyObject *common_name_objs[MAX_COMMON];
+static PyObject *common_raw_objs[MAX_COMMON]; /* "Content-Length" for "content-length" */
 static Py_ssize_t n_common;
 
 static const char *const common_methods[] = {
@@ -56,18 +64,45 @@ static const char *const common_methods[] = {
 };
 static PyObject *common_method_objs[8];
 
+/* The index in ``table`` of the bytes equal to s[0:n], or -1. */
+static Py_ssize_t
+find_in(PyObject *const *table, Py_ssize_t count, const char *s, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *o = table[i];
+        const char *t = PyBytes_AS_STRING(o);
+        if (PyBytes_GET_SIZE(o) == n && t[0] == s[0] && memcmp(t, s, (size_t)n) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
 /* A bytes object for s[0:n]: the shared one when a table holds it, else a new one. */
 static PyObject *
 bytes_from(PyObject *const *table, Py_ssize_t count, const char *s, Py_ssize_t n)
 {
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *o = table[i];
-        if (PyBytes_GET_SIZE(o) == n && memcmp(PyBytes_AS_STRING(o), s, (size_t)n) == 0) {
-            Py_INCREF(o);
-            return o;
-        }
+    Py_ssize_t i = find_in(table, count, s, n);
+    if (i >= 0) {
+        Py_INCREF(table[i]);
+        return table[i];
     }
     return PyBytes_FromStringAndSize(s, n);
+}
+
+/* Whether any of the 8 bytes in w is below 0x20 (CTLs, HTAB and CR among them) or is DEL:
+ * the bytes a field value's fast scan stops at (the byte loop then judges them). Bytes of
+ * 0x80 and up (obs-text) pass, as RFC 9110 §5.5 allows. The classic "has less than" word
+ * trick: exact, no false positives or negatives. */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline int
+word_stops_value(uint64_t w)
+{
+    uint64_t below = (w - ONES * 0x20) & ~w & HIGHS;
+    uint64_t del = w ^ (ONES * 0x7f);
+    del = (del - ONES) & ~del & HIGHS;
+    return (below | del) != 0;
 }
 
 static PyObject *
@@ -137,6 +172,12 @@ split_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_RETURN_NONE;
         }
         i++;
+        for (uint64_t w; size - i >= 8; i += 8) {
+            memcpy(&w, h + i, 8);
+            if (word_stops_value(w)) {
+                break;
+            }
+        }
         while (is_field_char[h[i]]) {
             i++;
         }
@@ -146,12 +187,14 @@ split_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_RETURN_NONE; /* 431: the caller's parser refuses it */
     }
 
-    PyObject *method = NULL, *target = NULL, *items = NULL, *raw = NULL, *result = NULL;
+    PyObject *method = NULL, *target = NULL, *items = NULL, *raw = NULL, *framing = NULL;
+    PyObject *result = NULL;
     method = bytes_from(common_method_objs, 7, (const char *)h, method_end);
     target = PyBytes_FromStringAndSize((const char *)h + target_start, target_end - target_start);
     items = PyList_New(count);
     raw = PyList_New(count);
-    if (method == NULL || target == NULL || items == NULL || raw == NULL) {
+    framing = PyList_New(0);
+    if (method == NULL || target == NULL || items == NULL || raw == NULL || framing == NULL) {
         goto fail;
     }
     /* Second pass over the validated section: split, lowercase the names, trim the values. */
@@ -173,52 +216,87 @@ split_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             value_end--;
         }
         const Py_ssize_t name_len = name_end - name_start;
-        PyObject *raw_name = PyBytes_FromStringAndSize((const char *)h + name_start, name_len);
-        PyObject *name;
-        if (raw_name == NULL) {
-            goto fail;
-        }
+        const char *raw_start = (const char *)h + name_start;
+        PyObject *raw_name, *name;
+        Py_ssize_t common = -1;
         if (name_len <= (Py_ssize_t)sizeof(lower)) {
-            int changed = 0;
             for (Py_ssize_t j = 0; j < name_len; j++) {
                 unsigned char c = h[name_start + j];
-                if (c >= 'A' && c <= 'Z') {
-                    c += 'a' - 'A';
-                    changed = 1;
-                }
-                lower[j] = (char)c;
+                lower[j] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
             }
-            name = bytes_from(common_name_objs, n_common, lower, name_len);
-            if (name != NULL && !changed && name != raw_name) {
-                /* Already lowercase: one object serves as both. */
-                Py_DECREF(raw_name);
+            common = find_in(common_name_objs, n_common, lower, name_len);
+        }
+        if (common >= 0) {
+            name = common_name_objs[common];
+            Py_INCREF(name);
+            /* As received: the lowercase or the usual capitalisation share the table's
+             * object; any other casing is a new one. */
+            if (memcmp(PyBytes_AS_STRING(name), raw_start, (size_t)name_len) == 0) {
                 raw_name = name;
+            }
+            else if (memcmp(PyBytes_AS_STRING(common_raw_objs[common]), raw_start,
+                            (size_t)name_len) == 0) {
+                raw_name = common_raw_objs[common];
+            }
+            else {
+                raw_name = NULL;
+            }
+            if (raw_name != NULL) {
                 Py_INCREF(raw_name);
+            }
+            else if ((raw_name = PyBytes_FromStringAndSize(raw_start, name_len)) == NULL) {
+                Py_DECREF(name);
+                goto fail;
             }
         }
         else {
-            name = PyObject_CallMethod(raw_name, "lower", NULL);
+            raw_name = PyBytes_FromStringAndSize(raw_start, name_len);
+            if (raw_name == NULL) {
+                goto fail;
+            }
+            if (name_len <= (Py_ssize_t)sizeof(lower)) {
+                if (memcmp(lower, raw_start, (size_t)name_len) == 0) {
+                    name = raw_name; /* already lowercase: one object serves as both */
+                    Py_INCREF(name);
+                }
+                else {
+                    name = PyBytes_FromStringAndSize(lower, name_len);
+                }
+            }
+            else {
+                name = PyObject_CallMethod(raw_name, "lower", NULL);
+            }
         }
         PyObject *value = PyBytes_FromStringAndSize((const char *)h + v, value_end - v);
         PyObject *pair = NULL, *raw_pair = NULL;
         if (name != NULL && value != NULL) {
-            pair = PyTuple_Pack(2, name, value);
-            raw_pair = PyTuple_Pack(2, raw_name, value);
+            pair = PyTuple_New(2);
+            raw_pair = PyTuple_New(2);
         }
-        Py_XDECREF(name);
-        Py_XDECREF(value);
-        Py_DECREF(raw_name);
         if (pair == NULL || raw_pair == NULL) {
             Py_XDECREF(pair);
             Py_XDECREF(raw_pair);
+            Py_XDECREF(name);
+            Py_XDECREF(value);
+            Py_DECREF(raw_name);
             goto fail;
         }
+        /* Each tuple takes over one reference: name's and raw_name's, and value's twice. */
+        Py_INCREF(value);
+        PyTuple_SET_ITEM(pair, 0, name);
+        PyTuple_SET_ITEM(pair, 1, value);
+        PyTuple_SET_ITEM(raw_pair, 0, raw_name);
+        PyTuple_SET_ITEM(raw_pair, 1, value);
         PyList_SET_ITEM(items, k, pair);
         PyList_SET_ITEM(raw, k, raw_pair);
+        if (common >= 0 && common < N_FRAMING && PyList_Append(framing, pair) < 0) {
+            goto fail;
+        }
         i = line_end;
     }
-    result = PyTuple_Pack(5, method, target, minor ? version_11 : version_10, items, raw);
+    result = PyTuple_Pack(6, method, target, minor ? version_11 : version_10, items, raw, framing);
 fail:
+    Py_XDECREF(framing);
     Py_XDECREF(method);
     Py_XDECREF(target);
     Py_XDECREF(items);
@@ -229,7 +307,7 @@ fail:
 static PyMethodDef speedups_methods[] = {
     {"split_request_head", (PyCFunction)(void (*)(void))split_request_head, METH_FASTCALL,
      "split_request_head(head, max_start_line, max_fields) -> (method, target, version, items, "
-     "raw_pairs) | None: a request head validated as _abnf.REQUEST_HEAD_RE does and split into "
+     "raw_pairs, framing) | None: a request head validated as _abnf.REQUEST_HEAD_RE does and split into "
      "fields (RFC 9112 §3, §5); None for anything the step-by-step parser must judge."},
     {NULL, NULL, 0, NULL},
 };
@@ -251,8 +329,19 @@ speedups_exec(PyObject *module)
             return -1;
         }
         for (n_common = 0; common_names[n_common] != NULL && n_common < MAX_COMMON; n_common++) {
-            common_name_objs[n_common] = PyBytes_FromString(common_names[n_common]);
-            if (common_name_objs[n_common] == NULL) {
+            const char *name = common_names[n_common];
+            char usual[64];
+            size_t len = strlen(name);
+            /* The usual capitalisation: a capital after the start and after each "-"
+             * ("Sec-WebSocket-Key" is sent so too often to matter: it just is not shared). */
+            for (size_t j = 0; j < len && j < sizeof(usual); j++) {
+                usual[j] = (j == 0 || name[j - 1] == '-') && name[j] >= 'a' && name[j] <= 'z'
+                               ? (char)(name[j] - ('a' - 'A'))
+                               : name[j];
+            }
+            common_name_objs[n_common] = PyBytes_FromStringAndSize(name, (Py_ssize_t)len);
+            common_raw_objs[n_common] = PyBytes_FromStringAndSize(usual, (Py_ssize_t)len);
+            if (common_name_objs[n_common] == NULL || common_raw_objs[n_common] == NULL) {
                 return -1;
             }
         }

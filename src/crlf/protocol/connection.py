@@ -29,6 +29,7 @@ from ._abnf import (
 )
 from ._readers import (
     END_OF_MESSAGE,
+    FRAMING_FIELDS,
     BodyReader,
     ChunkedReader,
     ContentLengthReader,
@@ -90,11 +91,6 @@ ERROR = State.ERROR
 
 _DEFAULT_LIMITS = Limits()
 _NO_OPTIONS: frozenset[bytes] = frozenset()
-# Fields that change how a message is framed or the connection is handled: the parser looks
-# at these and only these, with one set lookup per field.
-_INTERESTING = frozenset(
-    (b"host", b"content-length", b"transfer-encoding", b"connection", b"expect", b"upgrade")
-)
 # Transfer codings registered by RFC 9112 §7 that we recognise but do not decode: 501.
 _KNOWN_CODINGS = frozenset((b"gzip", b"x-gzip", b"deflate", b"compress", b"x-compress"))
 _Body = bytes | bytearray | memoryview
@@ -420,7 +416,7 @@ class Connection:
         limits = self._limits
         split = split_request_head(head, limits.max_start_line, limits.max_header_count)
         if split is not None:
-            method, target, version, items, raw_pairs = split
+            method, target, version, items, raw_pairs, framing = split
             headers = Headers.__new__(Headers)  # Headers._from_parsed, inlined
             headers._items = items
             headers._raw = None
@@ -428,6 +424,7 @@ class Connection:
         else:  # the step-by-step parser says what is wrong (or takes a long line's 414)
             method, target, version, line_end = parse_request_line(head, limits.max_start_line)
             headers = parse_fields(head[line_end:], limits.max_header_count)
+            framing = [item for item in headers._items if item[0] in FRAMING_FIELDS]
         self.their_http_version = version
         http11 = version == b"1.1"
         hosts: list[bytes] = []
@@ -435,21 +432,20 @@ class Connection:
         codings: list[bytes] | None = None
         connection: list[bytes] | None = None
         upgrade = expect = False
-        # One pass over the (few) fields, one set lookup each, for those that decide framing.
-        for name, value in headers._items:
-            if name in _INTERESTING:
-                if name == b"host":
-                    hosts.append(value)
-                elif name == b"content-length":
-                    lengths = [*(lengths or ()), value]
-                elif name == b"transfer-encoding":
-                    codings = [*(codings or ()), value]
-                elif name == b"connection":
-                    connection = [*(connection or ()), value]
-                elif name == b"upgrade":
-                    upgrade = True
-                elif value.lower() == b"100-continue":  # Expect, RFC 9110 §10.1.1
-                    expect = True
+        # Only the fields that decide framing and persistence, as the splitter picked them out.
+        for name, value in framing:
+            if name == b"host":
+                hosts.append(value)
+            elif name == b"content-length":
+                lengths = [*(lengths or ()), value]
+            elif name == b"transfer-encoding":
+                codings = [*(codings or ()), value]
+            elif name == b"connection":
+                connection = [*(connection or ()), value]
+            elif name == b"upgrade":
+                upgrade = True
+            elif value.lower() == b"100-continue":  # Expect, RFC 9110 §10.1.1
+                expect = True
         # RFC 9112 §3.2: exactly one Host on HTTP/1.1, never more than one, always valid.
         if len(hosts) != 1 and (http11 or hosts):
             raise RemoteProtocolError(
@@ -628,7 +624,7 @@ class Connection:
         codings: list[bytes] = []
         connection: list[bytes] = []
         for name, value in headers._items:
-            if name in _INTERESTING:
+            if name in FRAMING_FIELDS:
                 if name == b"content-length":
                     lengths.append(value)
                 elif name == b"transfer-encoding":
@@ -968,7 +964,7 @@ class Connection:
         connection: list[bytes] = []
         upgrade = False
         for name, value in headers._items:  # one pass, as the request reader does
-            if name in _INTERESTING:
+            if name in FRAMING_FIELDS:
                 if name == b"host":
                     hosts += 1
                 elif name == b"content-length":
