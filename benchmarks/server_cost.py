@@ -13,7 +13,9 @@ a machine too noisy for wall-clock figures.
 Workloads: hello (bench_apps:hello), pipelined (16 hellos in one buffer, per request), form
 (bench_apps:form, a 63-byte urlencoded body), static-1k (crlf.files.StaticFiles, a cached
 1 KiB file: answered from memory), static-1k-asgi (the same app behind a one-line ASGI
-function, which hides its crlf_prepared_response: the ASGI call, plus that one coroutine).
+function, which hides its crlf_prepared_response: the ASGI call, plus that one coroutine),
+browser (bench_apps:hello asked by a browser's 692-byte head, two of them differing in the
+path taken in turn, so that no head repeats the one before: a head parsed afresh each time).
 """
 
 import argparse
@@ -34,7 +36,26 @@ FORM = (b"POST /form HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 63\r\n\r\n"
         b"name=Juan%20Garcia&request=Envieme%20uno%20de%20sus%20catalogos")
 STATIC = b"GET /static/1k.bin HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n"
-WORKLOADS = ("hello", "pipelined", "form", "static-1k", "static-1k-asgi")
+BROWSER = (
+    b"GET /fr/docs/Web/HTTP/Messages HTTP/1.1\r\n"
+    b"Host: developer.mozilla.org\r\n"
+    b"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n"
+    b"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
+    b"image/webp,image/png,image/svg+xml,*/*;q=0.8\r\n"
+    b"Accept-Language: fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7\r\n"
+    b"Accept-Encoding: gzip, deflate, br, zstd\r\n"
+    b"Referer: https://developer.mozilla.org/fr/docs/Web/HTTP\r\n"
+    b"Connection: keep-alive\r\n"
+    b"Cookie: preferredlocale=fr; dark_mode=true; _ga=GA1.1.1234567890.1700000000\r\n"
+    b"Upgrade-Insecure-Requests: 1\r\n"
+    b"Sec-Fetch-Dest: document\r\n"
+    b"Sec-Fetch-Mode: navigate\r\n"
+    b"Sec-Fetch-Site: same-origin\r\n"
+    b"Sec-Fetch-User: ?1\r\n"
+    b"Priority: u=0, i\r\n"
+    b"TE: trailers\r\n"
+    b"\r\n")
+WORKLOADS = ("hello", "pipelined", "form", "static-1k", "static-1k-asgi", "browser")
 
 
 class Transport:
@@ -80,6 +101,8 @@ def setup(workload, www):
 
         return through_asgi, STATIC, 1, {}
     app = bench_apps.form if workload == "form" else bench_apps.hello
+    if workload == "browser":  # two heads in turn: neither repeats the one before
+        return app, [BROWSER, BROWSER.replace(b"/Messages", b"/Session")], 1, {}
     data = {"hello": HELLO, "pipelined": HELLO * 16, "form": FORM}[workload]
     return app, data, 16 if workload == "pipelined" else 1, {}
 
@@ -98,8 +121,9 @@ def serve(workload, n, www, trace_lines=False):
     transport = Transport()
     proto.connection_made(transport)
     received = proto.data_received
-    for _ in range(n):
-        received(data)
+    buffers = data if isinstance(data, list) else [data]
+    for i in range(n):
+        received(buffers[i % len(buffers)])
     counts = None
     if trace_lines:
         counts = collections.Counter()
@@ -110,7 +134,7 @@ def serve(workload, n, www, trace_lines=False):
             return tracer
 
         sys.settrace(tracer)
-        received(data)
+        received(buffers[n % len(buffers)])
         sys.settrace(None)
     assert transport.writes == n + bool(trace_lines), transport.writes
     state.stop()
