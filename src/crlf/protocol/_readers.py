@@ -4,8 +4,8 @@ Heads are found with one ``find(b"\\r\\n\\r\\n")`` and parsed by a few C-speed s
 ``fullmatch`` validates the start line, a second one validates the whole header block, and
 ``findall`` splits it. Nothing loops over bytes in Python. A request head is first offered to
 :func:`split_request_head`, which does all of that in one call (in C when the optional helper
-``_speedups.c`` was built). Body readers are small classes, one
-per framing of RFC 9112 §6.3: Content-Length, chunked, and read-until-close (responses only).
+``_speedups.c`` was built). Body readers are small classes, one per framing of RFC 9112 §6.3:
+Content-Length, chunked, and read-until-close (responses only).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ __all__ = [
     "ChunkedReader",
     "ContentLengthReader",
     "UntilCloseReader",
+    "framing_fields",
     "parse_content_length",
     "parse_fields",
     "split_request_head",
@@ -78,16 +79,21 @@ def parse_fields(section: bytes, max_count: int) -> Headers:
     return split_fields(section, max_count)
 
 
+def _field_pairs(section: bytes) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
+    """A validated field section's (raw name, value) pairs and (lowercased name, value) items."""
+    pairs: list[tuple[bytes, bytes]] = FIELD_RE.findall(section)
+    # RFC 9112 §5.1: OWS after the value is not part of it (the regex kept it, so as never to
+    # backtrack); rstrip per value costs less than scanning the section for it.
+    return pairs, [(name.lower(), value.rstrip(b" \t")) for name, value in pairs]
+
+
 def split_fields(section: bytes, max_count: int) -> Headers:
     """Split a field section already validated by HEADER_BLOCK_RE (or REQUEST_HEAD_RE)."""
-    pairs: list[tuple[bytes, bytes]] = FIELD_RE.findall(section)
+    pairs, items = _field_pairs(section)
     if len(pairs) > max_count:
         raise RemoteProtocolError(
             "too many header fields", status_hint=HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
         )
-    # RFC 9112 §5.1: OWS after the value is not part of it (the regex kept it, so as never to
-    # backtrack); rstrip per value costs less than scanning the section for it.
-    items = [(name.lower(), value.rstrip(b" \t")) for name, value in pairs]
     return Headers._from_parsed(items, pairs)
 
 
@@ -123,13 +129,16 @@ def _py_split_request_head(head: bytes, max_start_line: int, max_fields: int) ->
     if match is None or (len(head) > max_start_line and match.start(4) > max_start_line):
         return None
     method, target, minor, section = match.groups()
-    pairs: list[tuple[bytes, bytes]] = FIELD_RE.findall(section)
+    pairs, items = _field_pairs(section)
     if len(pairs) > max_fields:
         return None
-    # RFC 9112 §5.1: OWS after the value is not part of it (see split_fields).
-    items = [(name.lower(), value.rstrip(b" \t")) for name, value in pairs]
-    framing = [item for item in items if item[0] in FRAMING_FIELDS]
-    return method, target, b"1.1" if minor == b"1" else b"1.0", items, pairs, framing
+    version = b"1.1" if minor == b"1" else b"1.0"
+    return method, target, version, items, pairs, framing_fields(items)
+
+
+def framing_fields(items: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The items whose name is one of FRAMING_FIELDS, in order."""
+    return [item for item in items if item[0] in FRAMING_FIELDS]
 
 
 # The C helper does the same in one pass over the head (a few instructions a byte where the

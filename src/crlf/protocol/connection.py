@@ -34,6 +34,7 @@ from ._readers import (
     ChunkedReader,
     ContentLengthReader,
     UntilCloseReader,
+    framing_fields,
     parse_content_length,
     parse_fields,
     parse_request_line,
@@ -424,7 +425,7 @@ class Connection:
         else:  # the step-by-step parser says what is wrong (or takes a long line's 414)
             method, target, version, line_end = parse_request_line(head, limits.max_start_line)
             headers = parse_fields(head[line_end:], limits.max_header_count)
-            framing = [item for item in headers._items if item[0] in FRAMING_FIELDS]
+            framing = framing_fields(headers._items)
         self.their_http_version = version
         http11 = version == b"1.1"
         hosts: list[bytes] = []
