@@ -36,25 +36,9 @@ FORM = (b"POST /form HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 63\r\n\r\n"
         b"name=Juan%20Garcia&request=Envieme%20uno%20de%20sus%20catalogos")
 STATIC = b"GET /static/1k.bin HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n"
-BROWSER = (
-    b"GET /fr/docs/Web/HTTP/Messages HTTP/1.1\r\n"
-    b"Host: developer.mozilla.org\r\n"
-    b"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n"
-    b"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,"
-    b"image/webp,image/png,image/svg+xml,*/*;q=0.8\r\n"
-    b"Accept-Language: fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7\r\n"
-    b"Accept-Encoding: gzip, deflate, br, zstd\r\n"
-    b"Referer: https://developer.mozilla.org/fr/docs/Web/HTTP\r\n"
-    b"Connection: keep-alive\r\n"
-    b"Cookie: preferredlocale=fr; dark_mode=true; _ga=GA1.1.1234567890.1700000000\r\n"
-    b"Upgrade-Insecure-Requests: 1\r\n"
-    b"Sec-Fetch-Dest: document\r\n"
-    b"Sec-Fetch-Mode: navigate\r\n"
-    b"Sec-Fetch-Site: same-origin\r\n"
-    b"Sec-Fetch-User: ?1\r\n"
-    b"Priority: u=0, i\r\n"
-    b"TE: trailers\r\n"
-    b"\r\n")
+# parser.py's browser head: the one its c-browser-get input parses.
+from parser import BROWSER_GET as BROWSER  # noqa: E402
+
 WORKLOADS = ("hello", "pipelined", "form", "static-1k", "static-1k-asgi", "browser")
 
 
