@@ -406,11 +406,13 @@ class Connection:
                 return NEED_DATA
             if len(buf) == 1 and buf[0] == 0x0D and not self._eof:
                 return NEED_DATA
-        last = self._memo.request
-        if last is not None and buf.startswith(last[0]):  # after empty lines (next_event)
-            del buf[: len(last[0])]
-            self._head_search_from = 0
-            return self._repeat_request(last[1])
+            # next_event looked for the remembered head before the empty lines; look again
+            # after them (only here: without empty lines that look has already failed).
+            last = self._memo.request
+            if last is not None and buf.startswith(last[0]):
+                del buf[: len(last[0])]
+                self._head_search_from = 0
+                return self._repeat_request(last[1])
         head = self._find_head()
         if head is None:
             return NEED_DATA
