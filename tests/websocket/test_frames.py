@@ -363,6 +363,72 @@ def test_drained_frame_continued_without_buffering() -> None:
     assert decoder._left == 0
 
 
+@pytest.mark.parametrize("size", [65535, 65536, 4 * 65536 + 1])  # 16- and 64-bit lengths
+def test_large_frame_first_block_not_copied_into_the_buffer(size: int) -> None:
+    # A block of _DIRECT_MIN bytes or more that starts a large masked frame, the buffer being
+    # empty: only the header is buffered; the payload so far is kept as a view of the block
+    # (no copy), and the frame comes out whole when the rest arrives.
+    payload = os.urandom(size)
+    wire = masked_frames(payload, KEY)
+    header = 8 if size < 65536 else 14
+    decoder = FrameDecoder(expect_masked=True, max_payload=1 << 20)
+    first = wire[: header + 20_003]
+    decoder.receive_data(first)
+    assert len(decoder._buf) == header
+    assert decoder._pieces[0].obj is first  # type: ignore[union-attr]
+    assert decoder.buffered == len(first)
+    assert decoder.next_frame() is None
+    decoder.receive_data(wire[len(first) :])
+    frames = [decoder.next_frame(), decoder.next_frame()]
+    assert [(f.opcode, f.payload) for f in frames if f is not None] == [
+        (Opcode.BINARY, payload),
+        (Opcode.PING, b"abc"),
+    ]
+    assert decoder.next_frame() is None
+    assert decoder.buffered == 0
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        pytest.param(encode_frame(Opcode.BINARY, bytes(70_000), mask_key=KEY), id="whole-frame"),
+        pytest.param(encode_frame(Opcode.BINARY, bytes(20_000)), id="unmasked"),
+        pytest.param(encode_frame(Opcode.BINARY, bytes(100), mask_key=KEY) * 200, id="small"),
+    ],
+)
+def test_large_block_not_starting_a_drain_is_buffered(first: bytes) -> None:
+    # Only a masked frame with an extended length that the block does not hold whole skips the
+    # buffer; a whole frame, an unmasked one (refused by next_frame: 1002) or small frames are
+    # buffered as any block is.
+    decoder = FrameDecoder(expect_masked=True, max_payload=1 << 20)
+    decoder.receive_data(first)
+    assert len(decoder._buf) == len(first)
+    assert not decoder._pieces
+
+
+def test_large_block_over_max_payload_is_refused_without_keeping_it() -> None:
+    # §7.4.1: a frame declaring more than max_payload is a 1009 from its header; the block that
+    # starts it is not kept as a drained piece.
+    decoder = FrameDecoder(expect_masked=True, max_payload=65536)
+    decoder.receive_data(masked_frames(bytes(65537), KEY)[:30_000])
+    assert not decoder._pieces
+    with pytest.raises(RemoteProtocolError) as info:
+        decoder.next_frame()
+    assert info.value.close_code == 1009
+
+
+def test_large_block_with_a_bad_header_still_fails_in_next_frame() -> None:
+    # The lengths are read before the header is checked (next_frame checks it, every call): a
+    # large block whose frame has a reserved bit set still ends in 1002, as any other block.
+    wire = bytearray(masked_frames(bytes(100_000), KEY)[:30_000])
+    wire[0] |= 0x40  # RSV1 without an extension
+    decoder = FrameDecoder(expect_masked=True, max_payload=1 << 20)
+    decoder.receive_data(bytes(wire))
+    with pytest.raises(RemoteProtocolError) as info:
+        decoder.next_frame()
+    assert info.value.close_code == 1002
+
+
 def test_drained_frame_trickle_is_buffered() -> None:
     # Blocks under _DIRECT_MIN are buffered (and drained at _DRAIN_MIN), so a peer sending a
     # large payload a few bytes at a time does not make a piece object per block.
@@ -487,8 +553,12 @@ def test_unmask_slice_at_any_phase(masking: Unmask, size: int, phase: int) -> No
 )
 def test_unmask_join_pieces_at_any_phase(sizes: list[int], phase: int) -> None:
     # unmask_join(parts, key, phase): the pieces joined, byte i using key[(phase + i) % 4]
-    # across piece boundaries that fall at any offset modulo 4 and 8.
-    parts = [os.urandom(n) for n in sizes]
+    # across piece boundaries that fall at any offset modulo 4 and 8. Pieces are of each kind
+    # the decoder keeps: bytes, a bytearray cut from its buffer, a view of a received block.
+    kinds = (bytes, bytearray, lambda b: memoryview(b"..." + b)[3:])
+    parts: list[bytes | bytearray | memoryview] = [
+        kinds[i % 3](os.urandom(n)) for i, n in enumerate(sizes)
+    ]
     key = os.urandom(4)
     joined = b"".join(parts)
     want = bytes(b ^ key[(phase + i) % 4] for i, b in enumerate(joined))
@@ -512,9 +582,13 @@ def test_c_helper_refuses_bad_arguments() -> None:
         speedups.unmask_join([b"abcd"], b"abcde", 0)
     with pytest.raises(ValueError, match="phase"):
         speedups.unmask_join([b"abcd"], KEY, -1)
-    for parts in ((b"abcd",), [bytearray(b"abcd")], [b"ab", "cd"], b"abcd"):
-        with pytest.raises(TypeError, match="list of bytes"):
+    for parts in ((b"abcd",), [b"ab", "cd"], b"abcd", [b"ab", 1]):
+        with pytest.raises(TypeError, match="bytes-like"):
             speedups.unmask_join(parts, KEY, 0)
+    released = memoryview(b"abcd")
+    released.release()
+    with pytest.raises(ValueError, match="released"):
+        speedups.unmask_join([b"ab", released], KEY, 0)
     with pytest.raises(TypeError):
         speedups.unmask_join([b"abcd"], KEY)
 

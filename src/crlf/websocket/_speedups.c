@@ -14,9 +14,10 @@
  *     read in place, not copied first.
  *
  * unmask_join(parts, key, phase) -> bytes
- *     The bytes objects of the list ``parts`` joined, XOR the key from payload offset
- *     ``phase``: a large payload kept as it was received, masked, and unmasked once when its
- *     frame is complete (frames.py), so the join and the unmasking are one pass, not two.
+ *     The buffers of the list ``parts`` (bytes, or views of received blocks) joined, XOR the key
+ *     from payload offset ``phase``: a large payload kept as it was received, masked, and
+ *     unmasked once when its frame is complete (frames.py), so the join and the unmasking are
+ *     one pass, not two, and the received blocks are not copied before it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -109,7 +110,7 @@ unmask_join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     parts = args[0];
     if (!PyList_Check(parts)) {
-        PyErr_SetString(PyExc_TypeError, "unmask_join: parts must be a list of bytes");
+        PyErr_SetString(PyExc_TypeError, "unmask_join: parts must be a list of bytes-like objects");
         return NULL;
     }
     phase = PyLong_AsSsize_t(args[2]);
@@ -123,11 +124,18 @@ unmask_join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     count = PyList_GET_SIZE(parts);
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *part = PyList_GET_ITEM(parts, i);
-        if (!PyBytes_Check(part)) {
-            PyErr_SetString(PyExc_TypeError, "unmask_join: parts must be a list of bytes");
-            return NULL;
+        if (PyBytes_Check(part)) {
+            total += PyBytes_GET_SIZE(part);
         }
-        total += PyBytes_GET_SIZE(part);
+        else {
+            /* A view of a received block (frames.py), or any other contiguous buffer. */
+            Py_buffer view;
+            if (PyObject_GetBuffer(part, &view, PyBUF_SIMPLE) < 0) {
+                return NULL;
+            }
+            total += view.len;
+            PyBuffer_Release(&view);
+        }
     }
     if (PyObject_GetBuffer(args[1], &key, PyBUF_SIMPLE) < 0) {
         return NULL;
@@ -143,10 +151,32 @@ unmask_join(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         dst = (unsigned char *)PyBytes_AS_STRING(out);
         for (Py_ssize_t i = 0; i < count; i++) {
             PyObject *part = PyList_GET_ITEM(parts, i);
-            Py_ssize_t n = PyBytes_GET_SIZE(part);
-            xor_key(dst + offset, (const unsigned char *)PyBytes_AS_STRING(part), n,
+            if (PyBytes_Check(part)) {
+                Py_ssize_t n = PyBytes_GET_SIZE(part);
+                xor_key(dst + offset, (const unsigned char *)PyBytes_AS_STRING(part), n,
+                        (const unsigned char *)key.buf, phase + offset);
+                offset += n;
+                continue;
+            }
+            Py_buffer view;
+            if (PyObject_GetBuffer(part, &view, PyBUF_SIMPLE) < 0) {
+                Py_CLEAR(out);
+                break;
+            }
+            if (view.len > total - offset) { /* a buffer that grew since it was measured */
+                PyBuffer_Release(&view);
+                PyErr_SetString(PyExc_ValueError, "unmask_join: a part changed size");
+                Py_CLEAR(out);
+                break;
+            }
+            xor_key(dst + offset, (const unsigned char *)view.buf, view.len,
                     (const unsigned char *)key.buf, phase + offset);
-            offset += n;
+            offset += view.len;
+            PyBuffer_Release(&view);
+        }
+        if (out != NULL && offset != total) {
+            PyErr_SetString(PyExc_ValueError, "unmask_join: a part changed size");
+            Py_CLEAR(out);
         }
     }
     PyBuffer_Release(&key);
@@ -158,7 +188,8 @@ static PyMethodDef speedups_methods[] = {
      "unmask(data, key, start, end, phase) -> bytes: data[start:end] XOR the masking key, "
      "byte i using key[(phase + i) % 4] (RFC 6455 §5.3)."},
     {"unmask_join", (PyCFunction)(void (*)(void))unmask_join, METH_FASTCALL,
-     "unmask_join(parts, key, phase) -> bytes: the list of bytes joined, XOR the masking key "
+     "unmask_join(parts, key, phase) -> bytes: the list of bytes (or byte memoryviews) joined, "
+     "XOR the masking key "
      "from payload offset phase (RFC 6455 §5.3)."},
     {NULL, NULL, 0, NULL},
 };

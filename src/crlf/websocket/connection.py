@@ -48,6 +48,7 @@ from crlf.protocol import Role
 from . import frames
 from .events import BytesMessage, CloseConnection, Event, Ping, Pong, TextMessage
 from .frames import (
+    _DIRECT_MIN,
     MAX_CONTROL_PAYLOAD,
     FrameDecoder,
     Opcode,
@@ -162,8 +163,10 @@ class WSConnection:
         """
         if self._eof:
             raise LocalProtocolError("receive_data() after receive_eof()")
-        if self._decoder._left:
-            self._decoder.receive_data(data)  # a large frame is being drained: maybe no copy
+        if len(data) >= _DIRECT_MIN or self._decoder._left:
+            # A large block, or a large frame being drained: the decoder may keep the block as
+            # it is instead of copying it into its buffer.
+            self._decoder.receive_data(data)
         else:
             self._buf += data  # the decoder's buffer (FrameDecoder.receive_data, without the call)
 

@@ -167,7 +167,9 @@ def _py_unmask(
     return bytes(out)
 
 
-def _py_unmask_join(parts: list[bytes], key: bytes | bytearray, phase: int) -> bytes:
+def _py_unmask_join(
+    parts: list[bytes | bytearray | memoryview], key: bytes | bytearray, phase: int
+) -> bytes:
     """The ``parts`` joined, XOR the key from payload offset ``phase`` (unmask_join's fallback)."""
     joined = parts[0] if len(parts) == 1 else b"".join(parts)
     return _py_unmask(joined, key, 0, len(joined), phase)
@@ -177,7 +179,7 @@ def _py_unmask_join(parts: list[bytes], key: bytes | bytearray, phase: int) -> b
 # instruction a byte, vectorised), else the pure-Python tricks above. Both give the same bytes
 # (tests/websocket/test_frames.py runs every case through both).
 _unmask: Callable[[bytes | bytearray | memoryview, bytes | bytearray, int, int, int], bytes]
-_unmask_join: Callable[[list[bytes], bytes | bytearray, int], bytes]
+_unmask_join: Callable[[list[bytes | bytearray | memoryview], bytes | bytearray, int], bytes]
 try:
     from ._speedups import unmask as _unmask
     from ._speedups import unmask_join as _unmask_join
@@ -248,6 +250,7 @@ class FrameDecoder:
 
     __slots__ = (
         "_buf",
+        "_declared",
         "_expect_masked",
         "_filled",
         "_head_len",
@@ -265,12 +268,13 @@ class FrameDecoder:
         # ``_filled`` bytes in all (unmasked and joined once complete, in one pass; memory grows
         # only with what arrived). Its header stays at the start of ``_buf``, followed by the
         # rest received.
-        self._pieces: list[bytes] = []
+        self._pieces: list[bytes | bytearray | memoryview] = []
         self._filled = 0
         # Of that frame: payload bytes still to come (0: no frame is being drained) and the
         # length of its header (receive_data then keeps blocks straight in _pieces).
         self._left = 0
         self._head_len = 0
+        self._declared = 0  # scratch of _drain_start: the payload length it read
         self._expect_masked = expect_masked
         self.max_payload = max_payload
         self.rsv1_allowed = rsv1_allowed
@@ -279,23 +283,60 @@ class FrameDecoder:
         """Take received bytes: buffered, or kept as they are as a piece of a drained payload."""
         left = self._left
         n = len(data)
-        if left and n >= _DIRECT_MIN and len(self._buf) == self._head_len:
-            # The block continues the payload of the frame being drained (module docstring).
-            # What it holds beyond the payload is buffered after the header, and next_frame
-            # then finds the frame complete (_filled == its length) and returns it.
-            if n <= left:
-                # The whole block is payload: keep the object itself when it is immutable.
-                self._pieces.append(data if type(data) is bytes else bytes(data))
-                self._filled += n
-                self._left = left - n
-                return
-            view = memoryview(data)
-            self._pieces.append(bytes(view[:left]))
-            self._filled += left
-            self._left = 0
-            self._buf += view[left:]
-            return
+        if n >= _DIRECT_MIN:
+            if left:
+                if len(self._buf) == self._head_len:
+                    # The block continues the payload of the frame being drained (module
+                    # docstring). What it holds beyond the payload is buffered after the
+                    # header, and next_frame then finds the frame complete (_filled == its
+                    # length) and returns it.
+                    if n <= left:
+                        # The whole block is payload: keep the object itself when immutable.
+                        self._pieces.append(data if type(data) is bytes else bytes(data))
+                        self._filled += n
+                        self._left = left - n
+                        return
+                    view = memoryview(data)
+                    # A view of an immutable block is kept as it is; anything else is copied.
+                    self._pieces.append(view[:left] if type(data) is bytes else bytes(view[:left]))
+                    self._filled += left
+                    self._left = 0
+                    self._buf += view[left:]
+                    return
+            elif not self._buf and type(data) is bytes and self._expect_masked:
+                start = self._drain_start(data)
+                if start:
+                    # The block starts a large masked frame that it does not hold whole: only
+                    # the header is buffered (next_frame reads and checks it there, as for
+                    # every frame) and the payload so far is kept as a view of the block, as
+                    # if next_frame had drained it, without copying it into the buffer first.
+                    self._buf += data[:start]
+                    self._pieces.append(memoryview(data)[start:])
+                    self._filled = n - start
+                    self._left = start + self._declared - n
+                    self._head_len = start
+                    return
         self._buf += data
+
+    def _drain_start(self, data: bytes) -> int:
+        # Where the payload of the masked data frame at the start of ``data`` begins, when that
+        # frame declares an extended length (126/127, §5.2) within max_payload and does not end
+        # in ``data``; else 0. Only the lengths are read here: next_frame checks the header.
+        b1 = data[1]
+        if not b1 & 0x80 or data[0] & 0x08:  # unmasked, or a control frame
+            return 0
+        if b1 == 0xFF:
+            declared = int.from_bytes(data[2:10], "big")
+            start = 14
+        elif b1 == 0xFE:
+            declared = (data[2] << 8) | data[3]
+            start = 8
+        else:
+            return 0
+        if start + declared <= len(data) or declared > self.max_payload:
+            return 0
+        self._declared = declared
+        return start
 
     @property
     def buffered(self) -> int:
@@ -367,7 +408,7 @@ class FrameDecoder:
                 if have - start >= _DRAIN_MIN:
                     # A large payload arriving in pieces: take what is here out of the buffer,
                     # still masked (the header stays, to be read again with the next piece).
-                    self._pieces.append(bytes(buf[start:have]))
+                    self._pieces.append(buf[start:have])  # one copy (unmask_join reads it)
                     self._filled = filled + have - start
                     self._left = end - have
                     self._head_len = start
@@ -376,7 +417,7 @@ class FrameDecoder:
             if filled:
                 pieces = self._pieces
                 if end > start:
-                    pieces.append(bytes(buf[start:end]))
+                    pieces.append(buf[start:end])
                 payload = _unmask_join(pieces, buf[pos:start], 0)
                 self._pieces = []
                 self._filled = 0
