@@ -60,6 +60,7 @@ SERVERS = {
     # Not a WebSocket server: what the machine allows (ws_ceiling.py), as nginx is http_bench's.
     "ceiling (no WebSocket)": "{python} ws_ceiling.py {port} {size}",
 }
+CEILING = "ceiling (no WebSocket)"
 WORKLOADS = {
     # name: (connections, payload, opcode, unit)
     "echo-1": (1, b"0123456789abcdef", 0x1, "round trips/s"),
@@ -240,6 +241,19 @@ def write_report(results: dict[str, dict[str, dict[str, object]]], meta: dict[st
                 spread.append(f"{peer} {ratios}")
         if spread:
             parts.append(f"Per pass, crlf's rate over the peer's: {'; '.join(spread)}.\n")
+        # What any server could show against each peer on this machine: the blind echo (which
+        # parses and unmasks nothing) over the peer, pass by pass. A goal above it is out of
+        # reach here whatever the server does.
+        ceiling = results.get(CEILING, {}).get(workload, {}).get("runs")
+        bound = []
+        for peer in rows:
+            theirs = results[peer].get(workload, {}).get("runs")
+            if peer not in ("crlf", CEILING) and ceiling and theirs and len(ceiling) == len(theirs):
+                ratios = ", ".join(f"{a / b:.2f}" for a, b in zip(ceiling, theirs))
+                bound.append(f"{peer} {ratios}")
+        if bound:
+            parts.append(f"Per pass, the ceiling's rate over the peer's (the most a server can show"
+                         f" here): {'; '.join(bound)}.\n")
     if md is not None:
         report.update_section("ws_bench", "\n".join(parts), md)
     print("\n".join(parts))
