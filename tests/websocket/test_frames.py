@@ -417,11 +417,16 @@ def test_large_block_over_max_payload_is_refused_without_keeping_it() -> None:
     assert info.value.close_code == 1009
 
 
-def test_large_block_with_a_bad_header_still_fails_in_next_frame() -> None:
-    # The lengths are read before the header is checked (next_frame checks it, every call): a
-    # large block whose frame has a reserved bit set still ends in 1002, as any other block.
+@pytest.mark.parametrize("bad", ["rsv1", "non-minimal-length"])
+def test_large_block_with_a_bad_header_still_fails_in_next_frame(bad: str) -> None:
+    # The length is read before the header is checked (next_frame checks it, every call): a
+    # large block whose frame has a reserved bit set, or a 64-bit length where 16 bits do,
+    # still ends in 1002, as any other block.
     wire = bytearray(masked_frames(bytes(100_000), KEY)[:30_000])
-    wire[0] |= 0x40  # RSV1 without an extension
+    if bad == "rsv1":
+        wire[0] |= 0x40  # RSV1 without an extension
+    else:
+        wire[2:10] = (60_000).to_bytes(8, "big")
     decoder = FrameDecoder(expect_masked=True, max_payload=1 << 20)
     decoder.receive_data(bytes(wire))
     with pytest.raises(RemoteProtocolError) as info:

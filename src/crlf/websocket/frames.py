@@ -321,18 +321,19 @@ class FrameDecoder:
     def _drain_start(self, data: bytes) -> int:
         # Where the payload of the masked data frame at the start of ``data`` begins, when that
         # frame declares an extended length (126/127, §5.2) within max_payload and does not end
-        # in ``data``; else 0. Only the lengths are read here: next_frame checks the header.
+        # in ``data``; else 0. Only the length is read here: next_frame checks the whole header
+        # (and raises again what _extended_length raised) when it reads it from the buffer.
         b1 = data[1]
-        if not b1 & 0x80 or data[0] & 0x08:  # unmasked, or a control frame
+        if b1 < 0xFE or data[0] & 0x08:  # unmasked, no extended length, or a control frame
             return 0
-        if b1 == 0xFF:
-            declared = int.from_bytes(data[2:10], "big")
-            start = 14
-        elif b1 == 0xFE:
-            declared = (data[2] << 8) | data[3]
-            start = 8
-        else:
+        try:
+            extended = _extended_length(data, b1 & 0x7F, len(data))
+        except RemoteProtocolError:
             return 0
+        if extended is None:  # pragma: no cover - a block of _DIRECT_MIN bytes holds the length
+            return 0
+        declared, pos = extended
+        start = pos + 4  # the masking key, then the payload
         if start + declared <= len(data) or declared > self.max_payload:
             return 0
         self._declared = declared
@@ -379,23 +380,11 @@ class FrameDecoder:
             if not b0 & 0x80:
                 raise RemoteProtocolError("fragmented control frame", close_code=1002)
             pos = 2
-        elif length == 126:
-            if have < 4:
+        elif length >= 126:
+            extended = _extended_length(buf, length, have)
+            if extended is None:
                 return None
-            length = (buf[2] << 8) | buf[3]
-            if length < 126:
-                raise RemoteProtocolError("non-minimal frame length encoding", close_code=1002)
-            pos = 4
-        elif length == 127:
-            if have < 10:
-                return None
-            length = int.from_bytes(buf[2:10], "big")
-            if length >> 63:
-                # §5.2: "the most significant bit MUST be 0"
-                raise RemoteProtocolError("frame length with the high bit set", close_code=1002)
-            if length < 65536:
-                raise RemoteProtocolError("non-minimal frame length encoding", close_code=1002)
-            pos = 10
+            length, pos = extended
         else:
             pos = 2
         if length > self.max_payload and opcode < 0x8:
@@ -431,6 +420,32 @@ class FrameDecoder:
             payload = bytes(buf[pos:end])
         del buf[:end]
         return Frame(opcode, payload, b0 & 0x80 != 0, b0 & 0x40 != 0)
+
+
+def _extended_length(buf: bytes | bytearray, code: int, have: int) -> tuple[int, int] | None:
+    """The payload length a header with the 7-bit length ``code`` 126 or 127 declares, and the
+    offset after it: (length, 4) or (length, 10); None while ``buf`` (``have`` bytes) does not
+    hold it yet (§5.2: a 16-bit or a 64-bit length, each in its minimal encoding).
+
+    Raises:
+        RemoteProtocolError: a non-minimal encoding, or the 64-bit length's high bit set (1002).
+    """
+    if code == 126:
+        if have < 4:
+            return None
+        length = (buf[2] << 8) | buf[3]
+        if length < 126:
+            raise RemoteProtocolError("non-minimal frame length encoding", close_code=1002)
+        return length, 4
+    if have < 10:
+        return None
+    length = int.from_bytes(buf[2:10], "big")
+    if length >> 63:
+        # §5.2: "the most significant bit MUST be 0"
+        raise RemoteProtocolError("frame length with the high bit set", close_code=1002)
+    if length < 65536:
+        raise RemoteProtocolError("non-minimal frame length encoding", close_code=1002)
+    return length, 10
 
 
 def frame_header(
