@@ -45,11 +45,13 @@ grows to the whole payload (no reallocation copies); once the frame is complete 
 ahead for the declared length, so a peer that declares a large frame costs only the memory of
 what it actually sent. While such a frame is being drained and nothing but its header is
 buffered, a received block of ``_DIRECT_MIN`` bytes or more is kept as the transport gave it
-(``receive_data``: the bytes object itself, not a copy) instead of being appended to the
-buffer. A 1 MiB echo so costs the transport's copy and the one unmasking pass, where buffer,
-unmask and join were three (``benchmarks/ws_cost.py``, the server's instructions per 1 MiB
-echo: 3.81M before, 2.47M after). Smaller blocks are buffered, so a peer trickling a payload
-byte by byte cannot make a piece object per byte.
+(``receive_data``: the bytes object itself, or a view of it, not a copy) instead of being
+appended to the buffer; so is the block that starts such a frame when the buffer is empty (only
+its header is buffered, where ``next_frame`` reads and checks it as any header). A 1 MiB echo so
+costs the transport's copy and the one unmasking pass, where buffer, unmask and join were three
+(``benchmarks/ws_cost.py``, the server's instructions per 1 MiB echo: 3.81M, then 2.47M with the
+later blocks kept, 1.69M with the first one kept too). Smaller blocks are buffered, so a peer
+trickling a payload byte by byte cannot make a piece object per byte.
 
 Nothing here does I/O, and nothing imports asyncio, socket, time or logging.
 """
