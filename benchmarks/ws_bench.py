@@ -214,11 +214,22 @@ def run_once(args: argparse.Namespace, name: str, workload: str, port: int) -> t
     return rate, window.pct
 
 
+def per_pass(results: dict[str, dict[str, dict[str, object]]], workload: str, server: str, peers: list[str]) -> str:
+    """``server``'s rate over each peer's, run by run (the runs of one pass paired): "peer r1, r2; ..."."""
+    ours = results.get(server, {}).get(workload, {}).get("runs")
+    out = []
+    for peer in peers:
+        theirs = results[peer].get(workload, {}).get("runs")
+        if ours and theirs and len(ours) == len(theirs):
+            out.append(f"{peer} " + ", ".join(f"{a / b:.2f}" for a, b in zip(ours, theirs)))
+    return "; ".join(out)
+
+
 def write_report(results: dict[str, dict[str, dict[str, object]]], meta: dict[str, object], md: Path | None) -> None:
     parts = [
         "## WebSocket echo (ws_bench.py)",
         "",
-        f"Command: `{report.command_line(meta.get('argv'))}`  ",  # type: ignore[arg-type]
+        f"Command: `{report.command_line(meta.get('argv'))}`  ",
         f"Date: {meta['date']}; server pinned to CPU 0, load generator to CPU 1; "
         f"{meta['duration']} s per run, median of {meta['runs']} passes over the matrix (every "
         "server once per pass); no permessage-deflate.",
@@ -232,28 +243,16 @@ def write_report(results: dict[str, dict[str, dict[str, object]]], meta: dict[st
         parts.append(f"**{workload}**: {conns} connection(s), {len(payload):,}-byte messages\n")
         parts.append(report.ratio_table(values, rows, [workload], "crlf", unit=unit))
         # The spread behind each median ratio: crlf's run over the peer's run of the same pass.
-        ours = results.get("crlf", {}).get(workload, {}).get("runs")
-        spread = []
-        for peer in rows:
-            theirs = results[peer].get(workload, {}).get("runs")
-            if peer != "crlf" and ours and theirs and len(ours) == len(theirs):
-                ratios = ", ".join(f"{a / b:.2f}" for a, b in zip(ours, theirs))
-                spread.append(f"{peer} {ratios}")
+        spread = per_pass(results, workload, "crlf", [p for p in rows if p != "crlf"])
         if spread:
-            parts.append(f"Per pass, crlf's rate over the peer's: {'; '.join(spread)}.\n")
+            parts.append(f"Per pass, crlf's rate over the peer's: {spread}.\n")
         # What any server could show against each peer on this machine: the blind echo (which
         # parses and unmasks nothing) over the peer, pass by pass. A goal above it is out of
         # reach here whatever the server does.
-        ceiling = results.get(CEILING, {}).get(workload, {}).get("runs")
-        bound = []
-        for peer in rows:
-            theirs = results[peer].get(workload, {}).get("runs")
-            if peer not in ("crlf", CEILING) and ceiling and theirs and len(ceiling) == len(theirs):
-                ratios = ", ".join(f"{a / b:.2f}" for a, b in zip(ceiling, theirs))
-                bound.append(f"{peer} {ratios}")
+        bound = per_pass(results, workload, CEILING, [p for p in rows if p not in ("crlf", CEILING)])
         if bound:
             parts.append(f"Per pass, the ceiling's rate over the peer's (the most a server can show"
-                         f" here): {'; '.join(bound)}.\n")
+                         f" here): {bound}.\n")
     if md is not None:
         report.update_section("ws_bench", "\n".join(parts), md)
     print("\n".join(parts))
