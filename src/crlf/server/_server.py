@@ -112,7 +112,13 @@ class Server:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
-        loop.call_soon_threadsafe(self._on_exit, force)
+        try:
+            loop.call_soon_threadsafe(self._on_exit, force)
+        except RuntimeError:
+            # The loop closed between the check and the call (the server finished on its own
+            # thread meanwhile): there is nothing left to stop.
+            if not loop.is_closed():
+                raise
 
     def _on_exit(self, force: bool) -> None:
         if self._exit is None:
