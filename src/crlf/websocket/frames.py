@@ -252,7 +252,6 @@ class FrameDecoder:
 
     __slots__ = (
         "_buf",
-        "_declared",
         "_expect_masked",
         "_filled",
         "_head_len",
@@ -276,7 +275,6 @@ class FrameDecoder:
         # length of its header (receive_data then keeps blocks straight in _pieces).
         self._left = 0
         self._head_len = 0
-        self._declared = 0  # scratch of _drain_start: the payload length it read
         self._expect_masked = expect_masked
         self.max_payload = max_payload
         self.rsv1_allowed = rsv1_allowed
@@ -306,8 +304,9 @@ class FrameDecoder:
                     self._buf += view[left:]
                     return
             elif not self._buf and type(data) is bytes and self._expect_masked:
-                start = self._drain_start(data)
-                if start:
+                drain = self._drain_start(data)
+                if drain is not None:
+                    start, declared = drain
                     # The block starts a large masked frame that it does not hold whole: only
                     # the header is buffered (next_frame reads and checks it there, as for
                     # every frame) and the payload so far is kept as a view of the block, as
@@ -315,31 +314,30 @@ class FrameDecoder:
                     self._buf += data[:start]
                     self._pieces.append(memoryview(data)[start:])
                     self._filled = n - start
-                    self._left = start + self._declared - n
+                    self._left = start + declared - n
                     self._head_len = start
                     return
         self._buf += data
 
-    def _drain_start(self, data: bytes) -> int:
-        # Where the payload of the masked data frame at the start of ``data`` begins, when that
-        # frame declares an extended length (126/127, §5.2) within max_payload and does not end
-        # in ``data``; else 0. Only the length is read here: next_frame checks the whole header
+    def _drain_start(self, data: bytes) -> tuple[int, int] | None:
+        # Where the payload of the masked data frame at the start of ``data`` begins, and its
+        # declared length, when that frame declares an extended length (126/127, §5.2) within
+        # max_payload and does not end in ``data``; else None. Only the length is read here: next_frame checks the whole header
         # (and raises again what _extended_length raised) when it reads it from the buffer.
         b1 = data[1]
         if b1 < 0xFE or data[0] & 0x08:  # unmasked, no extended length, or a control frame
-            return 0
+            return None
         try:
             extended = _extended_length(data, b1 & 0x7F, len(data))
         except RemoteProtocolError:
-            return 0
+            return None
         if extended is None:  # pragma: no cover - a block of _DIRECT_MIN bytes holds the length
-            return 0
+            return None
         declared, pos = extended
         start = pos + 4  # the masking key, then the payload
         if start + declared <= len(data) or declared > self.max_payload:
-            return 0
-        self._declared = declared
-        return start
+            return None
+        return start, declared
 
     @property
     def buffered(self) -> int:
