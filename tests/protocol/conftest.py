@@ -18,24 +18,28 @@ Splitter = Callable[[bytes, int, int], object]
 
 
 def splitters() -> list[object]:
-    """Every request-head splitter this install has: the pure-Python one, and the C one if built."""
-    found: list[object] = [pytest.param(_readers._py_split_request_head, id="split-python")]
+    """Every request-head splitter this install has: the pure-Python one, and the C one if built.
+
+    With the C one comes ``take_request_head``, which also finds, cuts and decides the usual
+    heads; the pure-Python parser has no such step (None)."""
+    found: list[object] = [pytest.param((_readers._py_split_request_head, None), id="split-python")]
     try:
-        from crlf.protocol._speedups import split_request_head
+        from crlf.protocol._speedups import split_request_head, take_request_head
     except ImportError:
         pass
     else:
-        found.append(pytest.param(split_request_head, id="split-c"))
+        found.append(pytest.param((split_request_head, take_request_head), id="split-c"))
     return found
 
 
 @pytest.fixture(autouse=True, scope="module", params=splitters())
 def head_splitter(request: pytest.FixtureRequest) -> Iterator[Splitter]:
-    # connection.py imported the name, so that is where it is replaced.
-    chosen = request.param
-    saved = connection.split_request_head  # type: ignore[attr-defined]
+    # connection.py imported the names, so that is where they are replaced.
+    chosen, take = request.param
+    saved = connection.split_request_head, connection.take_request_head  # type: ignore[attr-defined]
     connection.split_request_head = chosen  # type: ignore[attr-defined]
+    connection.take_request_head = take  # type: ignore[attr-defined]
     try:
         yield chosen
     finally:
-        connection.split_request_head = saved  # type: ignore[attr-defined]
+        connection.split_request_head, connection.take_request_head = saved  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ Content-Length, chunked, and read-until-close (responses only).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ from .events import Data, EndOfMessage
 from .headers import Headers
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from .memo import Plan
 
 __all__ = [
     "FRAMING_FIELDS",
@@ -108,6 +109,11 @@ SplitHead = tuple[
     list[tuple[bytes, bytes]],
     list[tuple[bytes, bytes]],
 ]
+# What take_request_head gives for a whole head cut from the buffer: the head and its plan
+# (memo.py) when it is one of the usual requests the helper decides, else the head and its split.
+TakeHead = Callable[
+    [bytearray, int, int, int, int, "int | None"], "tuple[bytes, Plan | SplitHead] | None"
+]
 
 # The fields a server reads a request's framing and persistence from: Host (RFC 9112 §3.2),
 # Content-Length and Transfer-Encoding (§6.3), Connection (§9.3), Expect (RFC 9110 §10.1.1)
@@ -146,10 +152,14 @@ def framing_fields(items: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]
 # tests/protocol/test_speedups.py checks the two give the same result on every head they are
 # given.
 split_request_head: Callable[[bytes, int, int], SplitHead | None]
+# With the C helper, a whole request head is also found, cut out of the buffer and, for the
+# usual requests, decided in one call (connection.py's _read_request; without it, None).
+take_request_head: TakeHead | None
 try:
-    from ._speedups import split_request_head
+    from ._speedups import split_request_head, take_request_head
 except ImportError:  # installed without a C compiler
     split_request_head = _py_split_request_head
+    take_request_head = None
     HEAD_SPLITTER = "python"
 else:
     HEAD_SPLITTER = "c"

@@ -23,6 +23,22 @@
  *     Expect, Upgrade), in order, so it need not look at every field. Anything else returns
  *     None: the caller's step-by-step parser then says precisely what is wrong (or that it is
  *     a 1.x version other than 1.0/1.1, a long line's 414, too many fields' 431).
+ *
+ * take_request_head(buf, search_from, max_start_line, max_head_bytes, max_fields,
+ *                   max_body_size) -> (head, plan) | (head, split) | None
+ *     A server's whole step for a head parsed afresh: find the CRLF CRLF in the bytearray
+ *     ``buf`` (from ``search_from``), split the head as above, and for the requests most
+ *     clients send make the decisions of connection.py's _read_request: origin-form target,
+ *     one reg-name Host, no Transfer-Encoding, at most one plain Content-Length within
+ *     ``max_body_size``, persistence from the version and Connection, a switch from Upgrade,
+ *     Expect: 100-continue. Then it gives the head and memo.py's Plan, which the connection
+ *     applies as it applies a repeated head's. Any other head that splits is given with its
+ *     split (as split_request_head gives it), for _read_request to decide; in both cases the
+ *     head has been cut from ``buf``. None, with ``buf`` untouched, when no whole head is
+ *     there within ``max_head_bytes`` or the splitter declines it. Each decision here is
+ *     _read_request's for those heads: tests/protocol/test_take_request_head.py compares the
+ *     two on every case it has, generated ones included. Python's loop over the fields, its
+ *     lists and its calls cost a fresh seed GET about 7k instructions; this about 1.3k.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -106,24 +122,28 @@ word_stops_value(uint64_t w)
     return (below | del) != 0;
 }
 
-static PyObject *
-split_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* What a split gives: new references, all NULL when nothing was taken. */
+struct split {
+    PyObject *method, *target, *version, *items, *raw;
+};
+
+static void
+split_clear(struct split *s)
 {
-    if (nargs != 3 || !PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "split_request_head(head: bytes, max_start_line: int, max_fields: int)");
-        return NULL;
-    }
-    Py_ssize_t max_start_line = PyLong_AsSsize_t(args[1]);
-    if (max_start_line == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    Py_ssize_t max_fields = PyLong_AsSsize_t(args[2]);
-    if (max_fields == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    const unsigned char *h = (const unsigned char *)PyBytes_AS_STRING(args[0]);
-    const Py_ssize_t size = PyBytes_GET_SIZE(args[0]);
+    Py_CLEAR(s->method);
+    Py_CLEAR(s->target);
+    Py_CLEAR(s->items);
+    Py_CLEAR(s->raw);
+    s->version = NULL; /* borrowed: version_10 or version_11 */
+}
+
+/* Validate and split ``head`` (a bytes object, see split_request_head). Returns 1 and fills
+ * ``s`` when it is taken, 0 when the step-by-step parser must judge it, -1 on an error. */
+static int
+split_head(PyObject *head, Py_ssize_t max_start_line, Py_ssize_t max_fields, struct split *s)
+{
+    const unsigned char *h = (const unsigned char *)PyBytes_AS_STRING(head);
+    const Py_ssize_t size = PyBytes_GET_SIZE(head);
     Py_ssize_t i = 0;
 
     /* request-line = method SP request-target SP HTTP-version (RFC 9112 §3). The bytes object
@@ -133,7 +153,7 @@ split_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     const Py_ssize_t method_end = i;
     if (method_end == 0 || h[i] != ' ') {
-        Py_RETURN_NONE;
+        return 0;
     }
     const Py_ssize_t target_start = ++i;
     while (is_target_char[h[i]]) {
@@ -142,13 +162,13 @@ split_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     const Py_ssize_t target_end = i;
     if (target_end == target_start || size - i < 10 || memcmp(h + i, " HTTP/1.", 8) != 0 ||
         (h[i + 8] != '0' && h[i + 8] != '1')) {
-        Py_RETURN_NONE;
+        return 0;
     }
     const int minor = h[i + 8] - '0';
     i += 9;
     const Py_ssize_t section = i; /* the CRLF that ends the request line */
     if (size > max_start_line && section > max_start_line) {
-        Py_RETURN_NONE; /* 414: the caller's parser refuses it */
+        return 0; /* 414: the caller's parser refuses it */
     }
 
     /* First pass: validate the field lines and count them, so the lists are made at their size
@@ -157,7 +177,7 @@ split_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t count = 0;
     for (;;) {
         if (size - i < 2 || h[i] != '\r' || h[i + 1] != '\n') {
-            Py_RETURN_NONE;
+            return 0;
         }
         i += 2;
         if (size - i == 2 && h[i] == '\r' && h[i + 1] == '\n') {
@@ -170,7 +190,7 @@ split_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         /* RFC 9112 §5.1: no whitespace between name and colon; §5.2: a line starting with
          * whitespace (obs-fold) has no name and is refused here. */
         if (i == name_start || h[i] != ':') {
-            Py_RETURN_NONE;
+            return 0;
         }
         i++;
         for (uint64_t w; size - i >= 8; i += 8) {
@@ -185,17 +205,15 @@ split_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         count++;
     }
     if (count > max_fields) {
-        Py_RETURN_NONE; /* 431: the caller's parser refuses it */
+        return 0; /* 431: the caller's parser refuses it */
     }
 
-    PyObject *method = NULL, *target = NULL, *items = NULL, *raw = NULL, *framing = NULL;
-    PyObject *result = NULL;
+    PyObject *method, *target, *items, *raw;
     method = bytes_from(common_method_objs, 7, (const char *)h, method_end);
     target = PyBytes_FromStringAndSize((const char *)h + target_start, target_end - target_start);
     items = PyList_New(count);
     raw = PyList_New(count);
-    framing = PyList_New(0);
-    if (method == NULL || target == NULL || items == NULL || raw == NULL || framing == NULL) {
+    if (method == NULL || target == NULL || items == NULL || raw == NULL) {
         goto fail;
     }
     /* Second pass over the validated section: split, lowercase the names, trim the values. */
@@ -290,18 +308,301 @@ split_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyTuple_SET_ITEM(raw_pair, 1, value);
         PyList_SET_ITEM(items, k, pair);
         PyList_SET_ITEM(raw, k, raw_pair);
-        if (common >= 0 && common < N_FRAMING && PyList_Append(framing, pair) < 0) {
-            goto fail;
-        }
         i = line_end;
     }
-    result = PyTuple_Pack(6, method, target, minor ? version_11 : version_10, items, raw, framing);
+    s->method = method;
+    s->target = target;
+    s->version = minor ? version_11 : version_10;
+    s->items = items;
+    s->raw = raw;
+    return 1;
 fail:
-    Py_XDECREF(framing);
     Py_XDECREF(method);
     Py_XDECREF(target);
     Py_XDECREF(items);
     Py_XDECREF(raw);
+    return -1;
+}
+
+/* Which of the N_FRAMING fields that decide framing and persistence ``name`` is, or -1. The
+ * split gives those names as the table's shared objects, so identity decides. */
+static inline int
+framing_index(PyObject *name)
+{
+    for (int f = 0; f < N_FRAMING; f++) {
+        if (name == common_name_objs[f]) {
+            return f;
+        }
+    }
+    return -1;
+}
+
+/* (method, target, version, items, raw_pairs, framing): the split as split_request_head gives
+ * it, ``framing`` being the items whose name is one of the N_FRAMING, in order. */
+static PyObject *
+split_tuple(struct split *s)
+{
+    PyObject *framing = PyList_New(0);
+    if (framing == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(s->items); k++) {
+        PyObject *pair = PyList_GET_ITEM(s->items, k);
+        if (framing_index(PyTuple_GET_ITEM(pair, 0)) >= 0 && PyList_Append(framing, pair) < 0) {
+            Py_DECREF(framing);
+            return NULL;
+        }
+    }
+    PyObject *result = PyTuple_Pack(6, s->method, s->target, s->version, s->items, s->raw, framing);
+    Py_DECREF(framing);
+    return result;
+}
+
+/* The Py_ssize_t in args[i]; a negative one (None: no limit) when ``none_ok``. */
+static int
+ssize_arg(PyObject *arg, Py_ssize_t *out, int none_ok)
+{
+    if (none_ok && arg == Py_None) {
+        *out = -1;
+        return 0;
+    }
+    *out = PyLong_AsSsize_t(arg);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+static PyObject *
+split_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_ssize_t max_start_line, max_fields;
+    if (nargs != 3 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "split_request_head(head: bytes, max_start_line: int, max_fields: int)");
+        return NULL;
+    }
+    if (ssize_arg(args[1], &max_start_line, 0) < 0 || ssize_arg(args[2], &max_fields, 0) < 0) {
+        return NULL;
+    }
+    struct split s = {NULL};
+    int taken = split_head(args[0], max_start_line, max_fields, &s);
+    if (taken <= 0) {
+        return taken < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    PyObject *result = split_tuple(&s);
+    split_clear(&s);
+    return result;
+}
+
+/* RFC 3986 §3.2.2 reg-name octets, as connection.py's _REG_NAME_OCTETS: unreserved,
+ * pct-encoded's "%" and its hex digits, sub-delims. */
+static unsigned char is_reg_name[256];
+
+/* Whether a Host value is reg-name [ ":" port ], decided as connection.py's _is_host decides
+ * without its regex: an IP-literal (or anything else) is left to that function. */
+static int
+is_plain_host(PyObject *value)
+{
+    const unsigned char *v = (const unsigned char *)PyBytes_AS_STRING(value);
+    const Py_ssize_t n = PyBytes_GET_SIZE(value);
+    Py_ssize_t i = 0;
+    while (i < n && is_reg_name[v[i]]) {
+        i++;
+    }
+    if (i == n) {
+        return 1;
+    }
+    if (v[i] != ':') {
+        return 0;
+    }
+    for (i++; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whether s[0:n], lowercased (ASCII), is the lowercase ``word``. */
+static int
+token_is(const unsigned char *s, Py_ssize_t n, const char *word)
+{
+    if ((size_t)n != strlen(word)) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if ((c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c) != (unsigned char)word[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The options of one Connection field that decide persistence and switching (RFC 9110 §7.6.1:
+ * a comma list of tokens; connection.py's _connection_tokens trims SP/HTAB and lowercases). */
+enum { OPT_CLOSE = 1, OPT_KEEP_ALIVE = 2, OPT_UPGRADE = 4 };
+
+static int
+connection_options(PyObject *value)
+{
+    const unsigned char *v = (const unsigned char *)PyBytes_AS_STRING(value);
+    const Py_ssize_t n = PyBytes_GET_SIZE(value);
+    int options = 0;
+    for (Py_ssize_t start = 0; start <= n;) {
+        Py_ssize_t end = start;
+        while (end < n && v[end] != ',') {
+            end++;
+        }
+        Py_ssize_t a = start, b = end;
+        while (a < b && (v[a] == ' ' || v[a] == '\t')) {
+            a++;
+        }
+        while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t')) {
+            b--;
+        }
+        options |= token_is(v + a, b - a, "close")        ? OPT_CLOSE
+                   : token_is(v + a, b - a, "keep-alive") ? OPT_KEEP_ALIVE
+                   : token_is(v + a, b - a, "upgrade")    ? OPT_UPGRADE
+                                                          : 0;
+        start = end + 1;
+    }
+    return options;
+}
+
+/* Where "\r\n\r\n" starts in b[from:n], or -1. */
+static Py_ssize_t
+find_head_end(const char *b, Py_ssize_t from, Py_ssize_t n)
+{
+    for (Py_ssize_t i = from; n - i >= 4;) {
+        const char *cr = memchr(b + i, '\r', (size_t)(n - i - 3));
+        if (cr == NULL) {
+            return -1;
+        }
+        i = cr - b;
+        if (b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
+            return i;
+        }
+        i++;
+    }
+    return -1;
+}
+
+static PyObject *
+take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    Py_ssize_t from, max_start_line, max_head, max_fields, max_body;
+    if (nargs != 6 || !PyByteArray_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "take_request_head(buf: bytearray, search_from: int, max_start_line: int, "
+                        "max_head_bytes: int, max_fields: int, max_body_size: int | None)");
+        return NULL;
+    }
+    if (ssize_arg(args[1], &from, 0) < 0 || ssize_arg(args[2], &max_start_line, 0) < 0 ||
+        ssize_arg(args[3], &max_head, 0) < 0 || ssize_arg(args[4], &max_fields, 0) < 0 ||
+        ssize_arg(args[5], &max_body, 1) < 0) {
+        return NULL;
+    }
+    PyObject *buf = args[0];
+    const Py_ssize_t end = find_head_end(PyByteArray_AS_STRING(buf), from < 0 ? 0 : from,
+                                         PyByteArray_GET_SIZE(buf));
+    if (end < 0 || end + 4 > max_head) {
+        Py_RETURN_NONE; /* not all here, or over a limit: _find_head says which */
+    }
+    PyObject *head = PyBytes_FromStringAndSize(PyByteArray_AS_STRING(buf), end + 4);
+    if (head == NULL) {
+        return NULL;
+    }
+    struct split s = {NULL};
+    int taken = split_head(head, max_start_line, max_fields, &s);
+    if (taken <= 0) {
+        Py_DECREF(head);
+        return taken < 0 ? NULL : Py_NewRef(Py_None);
+    }
+
+    /* The decisions of connection.py's _read_request, for the requests most clients send: an
+     * origin-form target (RFC 9112 §3.2.1), one plain Host (§3.2), no Transfer-Encoding, at most
+     * one Content-Length that is a plain number within the limit (§6.3 rules 5 and 7). Any other
+     * head, an error above all, is left to _read_request, which explains what is wrong. */
+    const int http11 = s.version == version_11;
+    Py_ssize_t hosts = 0, lengths = 0;
+    long long length = 0;
+    int options = 0, upgrade = 0, expect = 0;
+    PyObject *result = NULL;
+    /* CONNECT takes authority-form only (RFC 9112 §3.2.3): _read_request refuses it here. */
+    int plain = PyBytes_AS_STRING(s.target)[0] == '/' &&
+                !(PyBytes_GET_SIZE(s.method) == 7 &&
+                  memcmp(PyBytes_AS_STRING(s.method), "CONNECT", 7) == 0);
+    const Py_ssize_t n_items = PyList_GET_SIZE(s.items);
+    for (Py_ssize_t k = 0; plain && k < n_items; k++) {
+        PyObject *pair = PyList_GET_ITEM(s.items, k);
+        const int f = framing_index(PyTuple_GET_ITEM(pair, 0));
+        if (f < 0) {
+            continue;
+        }
+        PyObject *value = PyTuple_GET_ITEM(pair, 1);
+        const char *v = PyBytes_AS_STRING(value);
+        const Py_ssize_t n = PyBytes_GET_SIZE(value);
+        if (f == 0) { /* host */
+            plain = ++hosts == 1 && is_plain_host(value);
+        }
+        else if (f == 1) { /* content-length: 1*18DIGIT, once */
+            plain = ++lengths == 1 && n >= 1 && n <= 18;
+            for (Py_ssize_t j = 0; plain && j < n; j++) {
+                plain = v[j] >= '0' && v[j] <= '9';
+                length = length * 10 + (v[j] - '0');
+            }
+            plain = plain && (max_body < 0 || length <= max_body);
+        }
+        else if (f == 2) { /* transfer-encoding */
+            plain = 0;
+        }
+        else if (f == 3) { /* connection */
+            options |= connection_options(value);
+        }
+        else if (f == 4) { /* expect, RFC 9110 §10.1.1 */
+            expect = expect || token_is((const unsigned char *)v, n, "100-continue");
+        }
+        else { /* upgrade */
+            upgrade = 1;
+        }
+    }
+    PyObject *decided;
+    if (plain && (hosts == 1 || (hosts == 0 && !http11))) {
+        /* RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive". */
+        const int keep_alive = !(options & OPT_CLOSE) && (http11 || (options & OPT_KEEP_ALIVE));
+        /* RFC 9110 §7.8: a 1.1 request asks to switch with Upgrade and Connection: upgrade. */
+        const int switching = upgrade && http11 && (options & OPT_UPGRADE);
+        decided = PyTuple_New(9); /* memo.py's Plan */
+        PyObject *length_obj = decided == NULL ? NULL : PyLong_FromLongLong(length);
+        if (length_obj == NULL) {
+            Py_CLEAR(decided);
+        }
+        else {
+            PyObject *parts[9] = {s.method,
+                                  s.target,
+                                  s.version,
+                                  s.items,
+                                  s.raw,
+                                  keep_alive ? Py_True : Py_False,
+                                  length_obj,
+                                  switching ? Py_True : Py_False,
+                                  http11 && expect ? Py_True : Py_False};
+            for (int p = 0; p < 9; p++) {
+                if (p != 6) {
+                    Py_INCREF(parts[p]);
+                }
+                PyTuple_SET_ITEM(decided, p, parts[p]);
+            }
+        }
+    }
+    else {
+        decided = split_tuple(&s);
+    }
+    if (decided != NULL && PySequence_DelSlice(buf, 0, end + 4) == 0) {
+        result = PyTuple_Pack(2, head, decided);
+    }
+    Py_XDECREF(decided);
+    split_clear(&s);
+    Py_DECREF(head);
     return result;
 }
 
@@ -310,6 +611,10 @@ static PyMethodDef speedups_methods[] = {
      "split_request_head(head, max_start_line, max_fields) -> (method, target, version, items, "
      "raw_pairs, framing) | None: a request head validated as _abnf.REQUEST_HEAD_RE does and split into "
      "fields (RFC 9112 §3, §5); None for anything the step-by-step parser must judge."},
+    {"take_request_head", (PyCFunction)(void (*)(void))take_request_head, METH_FASTCALL,
+     "take_request_head(buf, search_from, max_start_line, max_head_bytes, max_fields, "
+     "max_body_size) -> (head, plan) | None: the usual request head cut from the buffer with "
+     "what it decides (memo.py's Plan); None for anything connection.py must judge."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -322,6 +627,8 @@ speedups_exec(PyObject *module)
                       (c != 0 && strchr(tchars, c) != NULL);
         is_target_char[c] = c >= 0x21 && c <= 0x7e && c != '#';
         is_field_char[c] = c == '\t' || (c >= 0x20 && c != 0x7f);
+        is_reg_name[c] = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+                         (c >= 'a' && c <= 'z') || (c != 0 && strchr("-._~%!$&'()*+,;=", c) != NULL);
     }
     if (version_10 == NULL) {
         version_10 = PyBytes_FromString("1.0");

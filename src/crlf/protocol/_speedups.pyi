@@ -4,3 +4,19 @@ _Pairs = list[tuple[bytes, bytes]]
 def split_request_head(
     head: bytes, max_start_line: int, max_fields: int, /
 ) -> tuple[bytes, bytes, bytes, _Pairs, _Pairs, _Pairs] | None: ...
+def take_request_head(
+    buf: bytearray,
+    search_from: int,
+    max_start_line: int,
+    max_head_bytes: int,
+    max_fields: int,
+    max_body_size: int | None,
+    /,
+) -> (
+    tuple[
+        bytes,
+        tuple[bytes, bytes, bytes, _Pairs, _Pairs, bool, int, bool, bool]
+        | tuple[bytes, bytes, bytes, _Pairs, _Pairs, _Pairs],
+    ]
+    | None
+): ...
