@@ -63,14 +63,7 @@ def check(head: bytes, rest: bytes = b"", limits: Limits = LIMITS) -> str:
     assert len(head) <= MAX_REMEMBERED_HEAD
     want = reference(head + rest, limits)
     buf = bytearray(head + rest)
-    got = c_take(
-        buf,
-        0,
-        limits.max_start_line,
-        limits.max_head_bytes,
-        limits.max_header_count,
-        limits.max_body_size,
-    )
+    got = c_take(buf, 0, limits)
     if got is None:
         # Declined before splitting: no whole head, or one the step-by-step parser must judge
         # (the splitter refuses only heads the reference refuses too).
@@ -191,7 +184,7 @@ def test_every_field_and_plan_value() -> None:
         b"Connection: Upgrade\r\nUpgrade: h2c\r\nEXPECT: 100-continue\r\n\r\n"
     )
     assert c_take is not None
-    got = c_take(bytearray(head + b"hello"), 0, 8190, 32768, 100, None)
+    got = c_take(bytearray(head + b"hello"), 0, Limits(max_body_size=None))
     assert got is not None
     assert got[0] == head
     assert got[1] == (
@@ -252,15 +245,33 @@ def test_search_from_and_arguments() -> None:
     assert c_take is not None
     buf = bytearray(H + b"\r\n")
     # The caller says where CRLF CRLF may start (it has looked before that): past it, none.
-    assert c_take(buf, len(buf) - 3, 8190, 32768, 100, None) is None
-    assert c_take(buf, len(buf) - 4, 8190, 32768, 100, None) is not None
+    assert c_take(buf, len(buf) - 3, LIMITS) is None
+    assert c_take(buf, len(buf) - 4, LIMITS) is not None
     assert buf == b""
     with pytest.raises(TypeError):
-        c_take(bytes(H + b"\r\n"), 0, 8190, 32768, 100, None)  # type: ignore[arg-type]
+        c_take(bytes(H + b"\r\n"), 0, LIMITS)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        c_take(bytearray(H), 0, 8190, 32768, 100)  # type: ignore[call-arg]
-    with pytest.raises(TypeError):
-        c_take(bytearray(H), 0, 8190, 32768, 100, "1")  # type: ignore[arg-type]
+        c_take(bytearray(H), 0)  # type: ignore[call-arg]
+    with pytest.raises(AttributeError):
+        c_take(bytearray(H), 0, object())  # type: ignore[arg-type]
+
+
+@needs_c
+def test_limits_read_anew_for_another_limits_object() -> None:
+    # The helper keeps the last Limits it read (held, so its address is never reused) and
+    # reads any other anew: alternating two gives each its own outcome.
+    assert c_take is not None
+    head = b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n"
+    small, large = Limits(max_body_size=4), Limits(max_body_size=5)
+    for _ in range(3):
+        got = c_take(bytearray(head), 0, small)
+        assert got is not None
+        assert len(got[1]) == 6  # declined: the reference answers 413
+        got = c_take(bytearray(head), 0, large)
+        assert got is not None
+        assert len(got[1]) == 9
+    assert check(head, limits=small) == "split"
+    assert check(head, limits=Limits(max_body_size=5)) == "decided"
 
 
 _method = st.sampled_from([b"GET", b"POST", b"HEAD", b"CONNECT", b"OPTIONS", b"PUT"])

@@ -29,6 +29,7 @@ from .events import Data, EndOfMessage
 from .headers import Headers
 
 if TYPE_CHECKING:
+    from .limits import Limits
     from .memo import Plan
 
 __all__ = [
@@ -111,9 +112,7 @@ SplitHead = tuple[
 ]
 # What take_request_head gives for a whole head cut from the buffer: the head and its plan
 # (memo.py) when it is one of the usual requests the helper decides, else the head and its split.
-TakeHead = Callable[
-    [bytearray, int, int, int, int, "int | None"], "tuple[bytes, Plan | SplitHead] | None"
-]
+TakeHead = Callable[[bytearray, int, "Limits"], "tuple[bytes, Plan | SplitHead] | None"]
 
 # The fields a server reads a request's framing and persistence from: Host (RFC 9112 §3.2),
 # Content-Length and Transfer-Encoding (§6.3), Connection (§9.3), Expect (RFC 9110 §10.1.1)

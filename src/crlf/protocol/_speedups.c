@@ -24,18 +24,17 @@
  *     None: the caller's step-by-step parser then says precisely what is wrong (or that it is
  *     a 1.x version other than 1.0/1.1, a long line's 414, too many fields' 431).
  *
- * take_request_head(buf, search_from, max_start_line, max_head_bytes, max_fields,
- *                   max_body_size) -> (head, plan) | (head, split) | None
+ * take_request_head(buf, search_from, limits) -> (head, plan) | (head, split) | None
  *     A server's whole step for a head parsed afresh: find the CRLF CRLF in the bytearray
  *     ``buf`` (from ``search_from``), split the head as above, and for the requests most
  *     clients send make the decisions of connection.py's _read_request: origin-form target,
  *     one reg-name Host, no Transfer-Encoding, at most one plain Content-Length within
- *     ``max_body_size``, persistence from the version and Connection, a switch from Upgrade,
+ *     ``limits.max_body_size``, persistence from the version and Connection, a switch from Upgrade,
  *     Expect: 100-continue. Then it gives the head and memo.py's Plan, which the connection
  *     applies as it applies a repeated head's. Any other head that splits is given with its
  *     split (as split_request_head gives it), for _read_request to decide; in both cases the
  *     head has been cut from ``buf``. None, with ``buf`` untouched, when no whole head is
- *     there within ``max_head_bytes`` or the splitter declines it. Each decision here is
+ *     there within ``limits.max_head_bytes`` or the splitter declines it. Each decision here is
  *     _read_request's for those heads: tests/protocol/test_take_request_head.py compares the
  *     two on every case it has, generated ones included. Python's loop over the fields, its
  *     lists and its calls cost a fresh seed GET about 7k instructions; this about 1.3k.
@@ -89,6 +88,28 @@ find_in(PyObject *const *table, Py_ssize_t count, const char *s, Py_ssize_t n)
         PyObject *o = table[i];
         const char *t = PyBytes_AS_STRING(o);
         if (PyBytes_GET_SIZE(o) == n && t[0] == s[0] && memcmp(t, s, (size_t)n) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* The common names chained by length: the first of each length, and the next of the same
+ * length after each (-1 ends a chain), so a name is compared only with names as long. */
+#define MAX_NAME 64
+static Py_ssize_t first_of_length[MAX_NAME + 1];
+static Py_ssize_t next_of_length[MAX_COMMON];
+
+/* The index of the common name equal to s[0:n] (lowercase), or -1. */
+static inline Py_ssize_t
+find_common_name(const char *s, Py_ssize_t n)
+{
+    if (n > MAX_NAME) {
+        return -1;
+    }
+    for (Py_ssize_t i = first_of_length[n]; i >= 0; i = next_of_length[i]) {
+        const char *t = PyBytes_AS_STRING(common_name_objs[i]);
+        if (t[0] == s[0] && memcmp(t, s, (size_t)n) == 0) {
             return i;
         }
     }
@@ -217,7 +238,7 @@ split_head(PyObject *head, Py_ssize_t max_start_line, Py_ssize_t max_fields, str
         goto fail;
     }
     /* Second pass over the validated section: split, lowercase the names, trim the values. */
-    char lower[64];
+    char lower[MAX_NAME];
     i = section;
     for (Py_ssize_t k = 0; k < count; k++) {
         i += 2; /* CRLF */
@@ -243,7 +264,7 @@ split_head(PyObject *head, Py_ssize_t max_start_line, Py_ssize_t max_fields, str
                 unsigned char c = h[name_start + j];
                 lower[j] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
             }
-            common = find_in(common_name_objs, n_common, lower, name_len);
+            common = find_common_name(lower, name_len);
         }
         if (common >= 0) {
             name = common_name_objs[common];
@@ -486,21 +507,59 @@ find_head_end(const char *b, Py_ssize_t from, Py_ssize_t n)
     return -1;
 }
 
+/* The Limits (limits.py) last read and its four values, held so that no other object can take
+ * its address: a server's connections share one Limits, a frozen dataclass, so its attributes
+ * are looked up once, not four times a request. */
+static PyObject *cached_limits;
+static Py_ssize_t cached_values[4]; /* max_start_line, max_head_bytes, max_header_count,
+                                       max_body_size (-1: None, no limit) */
+
+static int
+read_limits(PyObject *limits)
+{
+    static const char *const names[4] = {"max_start_line", "max_head_bytes", "max_header_count",
+                                         "max_body_size"};
+    Py_ssize_t values[4];
+    if (limits == cached_limits) {
+        return 0;
+    }
+    for (int k = 0; k < 4; k++) {
+        PyObject *value = PyObject_GetAttrString(limits, names[k]);
+        if (value == NULL) {
+            return -1;
+        }
+        int bad = value != Py_None && !PyLong_Check(value);
+        if (bad) {
+            PyErr_Format(PyExc_TypeError, "limits.%s must be an int", names[k]);
+        }
+        else if (ssize_arg(value, &values[k], k == 3) < 0) {
+            bad = 1;
+        }
+        Py_DECREF(value);
+        if (bad) {
+            return -1;
+        }
+    }
+    memcpy(cached_values, values, sizeof(values));
+    Py_INCREF(limits);
+    Py_XSETREF(cached_limits, limits);
+    return 0;
+}
+
 static PyObject *
 take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    Py_ssize_t from, max_start_line, max_head, max_fields, max_body;
-    if (nargs != 6 || !PyByteArray_Check(args[0])) {
+    Py_ssize_t from;
+    if (nargs != 3 || !PyByteArray_Check(args[0])) {
         PyErr_SetString(PyExc_TypeError,
-                        "take_request_head(buf: bytearray, search_from: int, max_start_line: int, "
-                        "max_head_bytes: int, max_fields: int, max_body_size: int | None)");
+                        "take_request_head(buf: bytearray, search_from: int, limits: Limits)");
         return NULL;
     }
-    if (ssize_arg(args[1], &from, 0) < 0 || ssize_arg(args[2], &max_start_line, 0) < 0 ||
-        ssize_arg(args[3], &max_head, 0) < 0 || ssize_arg(args[4], &max_fields, 0) < 0 ||
-        ssize_arg(args[5], &max_body, 1) < 0) {
+    if (ssize_arg(args[1], &from, 0) < 0 || read_limits(args[2]) < 0) {
         return NULL;
     }
+    const Py_ssize_t max_start_line = cached_values[0], max_head = cached_values[1],
+                     max_fields = cached_values[2], max_body = cached_values[3];
     PyObject *buf = args[0];
     const Py_ssize_t end = find_head_end(PyByteArray_AS_STRING(buf), from < 0 ? 0 : from,
                                          PyByteArray_GET_SIZE(buf));
@@ -612,9 +671,9 @@ static PyMethodDef speedups_methods[] = {
      "raw_pairs, framing) | None: a request head validated as _abnf.REQUEST_HEAD_RE does and split into "
      "fields (RFC 9112 §3, §5); None for anything the step-by-step parser must judge."},
     {"take_request_head", (PyCFunction)(void (*)(void))take_request_head, METH_FASTCALL,
-     "take_request_head(buf, search_from, max_start_line, max_head_bytes, max_fields, "
-     "max_body_size) -> (head, plan) | None: the usual request head cut from the buffer with "
-     "what it decides (memo.py's Plan); None for anything connection.py must judge."},
+     "take_request_head(buf, search_from, limits) -> (head, plan) | (head, split) | None: a "
+     "whole request head cut from the buffer, with what it decides (memo.py's Plan) for the "
+     "usual requests, else its split; None when there is none or the splitter declines it."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -652,6 +711,14 @@ speedups_exec(PyObject *module)
             if (common_name_objs[n_common] == NULL || common_raw_objs[n_common] == NULL) {
                 return -1;
             }
+        }
+        for (Py_ssize_t n = 0; n <= MAX_NAME; n++) {
+            first_of_length[n] = -1;
+        }
+        for (Py_ssize_t i = n_common - 1; i >= 0; i--) { /* backwards: chains keep table order */
+            const Py_ssize_t n = PyBytes_GET_SIZE(common_name_objs[i]);
+            next_of_length[i] = first_of_length[n];
+            first_of_length[n] = i;
         }
         for (int m = 0; common_methods[m] != NULL; m++) {
             common_method_objs[m] = PyBytes_FromString(common_methods[m]);

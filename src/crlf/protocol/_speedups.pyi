@@ -1,3 +1,5 @@
+from .limits import Limits
+
 # The optional C helper (_speedups.c): a request head validated and split in one pass.
 _Pairs = list[tuple[bytes, bytes]]
 
@@ -5,13 +7,7 @@ def split_request_head(
     head: bytes, max_start_line: int, max_fields: int, /
 ) -> tuple[bytes, bytes, bytes, _Pairs, _Pairs, _Pairs] | None: ...
 def take_request_head(
-    buf: bytearray,
-    search_from: int,
-    max_start_line: int,
-    max_head_bytes: int,
-    max_fields: int,
-    max_body_size: int | None,
-    /,
+    buf: bytearray, search_from: int, limits: Limits, /
 ) -> (
     tuple[
         bytes,

@@ -272,6 +272,22 @@ class Connection:
                             del buf[: len(last[0])]
                             self._head_search_from = 0
                             return self._repeat_request(last[1])
+                        if buf[0] != 0x0D and take_request_head is not None:
+                            # A head parsed afresh: the C helper finds it, cuts it out and
+                            # splits it; for the requests most clients send it also makes every
+                            # decision of _decide_request and gives the plan (nine items; a
+                            # split has six), applied as a repeated head's is. Its decisions
+                            # are _decide_request's for those heads only:
+                            # tests/protocol/test_take_request_head.py compares the two.
+                            taken = take_request_head(buf, self._head_search_from, self._limits)
+                            if taken is not None:
+                                self._head_search_from = 0
+                                head, decided = taken
+                                if len(decided) == 9:  # (mypy cannot narrow this union)
+                                    if len(head) <= MAX_REMEMBERED_HEAD:
+                                        self._memo.request = taken  # type: ignore[assignment]
+                                    return self._repeat_request(decided)  # type: ignore[arg-type]
+                                return self._decide_request(head, decided)  # type: ignore[arg-type]
                     return self._read_request()
                 if state is SEND_BODY:
                     reader = self._reader
@@ -408,44 +424,22 @@ class Connection:
                 return NEED_DATA
             if len(buf) == 1 and buf[0] == 0x0D and not self._eof:
                 return NEED_DATA
-            # next_event looked for the remembered head before the empty lines; look again
-            # after them (only here: without empty lines that look has already failed).
-            last = self._memo.request
-            if last is not None and buf.startswith(last[0]):
-                del buf[: len(last[0])]
-                self._head_search_from = 0
-                return self._repeat_request(last[1])
+            if buf[0] != 0x0D:
+                # next_event looked for the remembered head, and offered the buffer to the C
+                # helper, only when it did not start with an empty line: now it does not.
+                return self.next_event()
+        head = self._find_head()
+        if head is None:
+            return NEED_DATA
         limits = self._limits
-        split: SplitHead | None
-        taken = None
-        if take_request_head is not None:
-            taken = take_request_head(
-                buf,
-                self._head_search_from,
-                limits.max_start_line,
-                limits.max_head_bytes,
-                limits.max_header_count,
-                limits.max_body_size,
-            )
-        if taken is not None:
-            # The C helper cut a whole head out of the buffer and split it. For the requests
-            # most clients send it also made every decision below, and gives the plan (a Plan
-            # has nine items, a split six): the request then starts as a repeated one does.
-            # Those decisions are this method's, for those heads only:
-            # tests/protocol/test_speedups.py compares the two on every head it has.
-            self._head_search_from = 0
-            head, decided = taken
-            if len(decided) == 9:  # (mypy does not narrow a union of tuples by length)
-                if len(head) <= MAX_REMEMBERED_HEAD:
-                    self._memo.request = taken  # type: ignore[assignment]
-                return self._repeat_request(decided)  # type: ignore[arg-type]
-            split = decided  # type: ignore[assignment]
-        else:
-            found = self._find_head()
-            if found is None:
-                return NEED_DATA
-            head = found
-            split = split_request_head(head, limits.max_start_line, limits.max_header_count)
+        return self._decide_request(
+            head, split_request_head(head, limits.max_start_line, limits.max_header_count)
+        )
+
+    def _decide_request(self, head: bytes, split: SplitHead | None) -> Request:
+        """Check a request head and decide its framing and persistence (RFC 9112 §3.2, §6.3,
+        §9.3; RFC 9110 §7.8, §10.1.1), from its split, or step by step without one."""
+        limits = self._limits
         if split is not None:
             method, target, version, items, raw_pairs, framing = split
             headers = Headers.__new__(Headers)  # Headers._from_parsed, inlined
