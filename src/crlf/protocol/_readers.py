@@ -4,8 +4,11 @@ Heads are found with one ``find(b"\\r\\n\\r\\n")`` and parsed by a few C-speed s
 ``fullmatch`` validates the start line, a second one validates the whole header block, and
 ``findall`` splits it. Nothing loops over bytes in Python. A request head is first offered to
 :func:`split_request_head`, which does all of that in one call (in C when the optional helper
-``_speedups.c`` was built). Body readers are small classes, one per framing of RFC 9112 §6.3:
-Content-Length, chunked, and read-until-close (responses only).
+``_speedups.c`` was built). With the helper, a server's connection goes one step further: its
+``take_request_head`` finds the head in the buffer, cuts it out, splits it and, for the usual
+requests, makes connection.py's framing and persistence decisions too (the Python decisions stay
+the reference: tests/protocol/test_take_request_head.py). Body readers are small classes, one per
+framing of RFC 9112 §6.3: Content-Length, chunked, and read-until-close (responses only).
 """
 
 from __future__ import annotations
@@ -100,16 +103,9 @@ def split_fields(section: bytes, max_count: int) -> Headers:
 
 
 # A request head split: method, target, version (b"1.0" or b"1.1"), the (lowercased name,
-# value) pairs, the (raw name, value) pairs, and the pairs among them that decide framing and
-# persistence (FRAMING_FIELDS), in order.
-SplitHead = tuple[
-    bytes,
-    bytes,
-    bytes,
-    list[tuple[bytes, bytes]],
-    list[tuple[bytes, bytes]],
-    list[tuple[bytes, bytes]],
-]
+# value) pairs, and the pairs among them that decide framing and persistence (FRAMING_FIELDS),
+# in order. The names as received stay in the head (Headers.raw_items reads them from it).
+SplitHead = tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]
 # What take_request_head gives for a whole head cut from the buffer: the head and its plan
 # (memo.py) when it is one of the usual requests the helper decides, else the head and its split.
 TakeHead = Callable[[bytearray, int, "Limits"], "tuple[bytes, Plan | SplitHead] | None"]
@@ -134,11 +130,11 @@ def _py_split_request_head(head: bytes, max_start_line: int, max_fields: int) ->
     if match is None or (len(head) > max_start_line and match.start(4) > max_start_line):
         return None
     method, target, minor, section = match.groups()
-    pairs, items = _field_pairs(section)
-    if len(pairs) > max_fields:
+    items = _field_pairs(section)[1]
+    if len(items) > max_fields:
         return None
     version = b"1.1" if minor == b"1" else b"1.0"
-    return method, target, version, items, pairs, framing_fields(items)
+    return method, target, version, items, framing_fields(items)
 
 
 def framing_fields(items: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -152,7 +148,7 @@ def framing_fields(items: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]
 # given.
 split_request_head: Callable[[bytes, int, int], SplitHead | None]
 # With the C helper, a whole request head is also found, cut out of the buffer and, for the
-# usual requests, decided in one call (connection.py's _read_request; without it, None).
+# usual requests, decided in one call (connection.py's next_event; without it, None).
 take_request_head: TakeHead | None
 try:
     from ._speedups import split_request_head, take_request_head

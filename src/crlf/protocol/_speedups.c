@@ -15,11 +15,10 @@
  *     ``head`` is a request head up to and including the CRLF CRLF that ends it. When it is
  *     exactly what _abnf.REQUEST_HEAD_RE fullmatches (RFC 9112 §3 request line, version 1.0 or
  *     1.1, then §5 field lines) and its request line fits ``max_start_line`` and it has at most
- *     ``max_fields`` field lines, returns ``(method, target, version, items, raw_pairs,
- *     framing)``: ``version`` is b"1.0" or b"1.1"; ``items`` the ``(lowercased name, value)``
- *     pairs, the value without the OWS around it (RFC 9112 §5.1); ``raw_pairs`` the ``(name as
- *     received, value)`` pairs (only their names are read: Headers.raw_items); ``framing`` the items whose name is one of the six the parser
- *     decides framing and persistence by (Host, Content-Length, Transfer-Encoding, Connection,
+ *     ``max_fields`` field lines, returns ``(method, target, version, items, framing)``:
+ *     ``version`` is b"1.0" or b"1.1"; ``items`` the ``(lowercased name, value)`` pairs, the
+ *     value without the OWS around it (RFC 9112 §5.1); ``framing`` the items whose name is one
+ *     of the six the parser decides framing and persistence by (Host, Content-Length, Transfer-Encoding, Connection,
  *     Expect, Upgrade), in order, so it need not look at every field. Anything else returns
  *     None: the caller's step-by-step parser then says precisely what is wrong (or that it is
  *     a 1.x version other than 1.0/1.1, a long line's 414, too many fields' 431).
@@ -51,15 +50,17 @@ static unsigned char is_tchar[256];
 static unsigned char is_target_char[256];
 /* RFC 9110 §5.5: field-vchar / SP / HTAB, obs-text included; never CR, LF, NUL or DEL. */
 static unsigned char is_field_char[256];
+/* ASCII lowercase (field names are tokens: ASCII only). */
+static unsigned char to_lower[256];
 
 static PyObject *version_10, *version_11;
 
 /* Names and methods met in most requests, made once, so a head of them allocates no new
  * bytes for them and their hashes are computed once (the framing checks look names up in a
- * set). Lowercase, as the items carry them; each is also kept in its usual capitalisation
- * ("Content-Length"), which is how most clients send it and what raw_pairs then shares. The
- * first N_FRAMING are the fields that decide framing and persistence, connection.py's
- * _INTERESTING (RFC 9112 §3.2, §6.3, §9.3; RFC 9110 §7.8, §10.1.1). */
+ * set). Lowercase, as the items carry them (the names as received are read from the head
+ * only when asked for: Headers.raw_items). The first N_FRAMING are the fields that decide
+ * framing and persistence, _readers.FRAMING_FIELDS (RFC 9112 §3.2, §6.3, §9.3; RFC 9110 §7.8,
+ * §10.1.1). */
 static const char *const common_names[] = {
     "host", "content-length", "transfer-encoding", "connection", "expect", "upgrade",
     "user-agent", "accept", "accept-language", "accept-encoding", "content-type", "cookie",
@@ -72,7 +73,6 @@ static const char *const common_names[] = {
 #define N_FRAMING 6
 #define MAX_COMMON 40
 static PyObject *common_name_objs[MAX_COMMON];
-static PyObject *common_raw_objs[MAX_COMMON]; /* "Content-Length" for "content-length" */
 static Py_ssize_t n_common;
 
 static const char *const common_methods[] = {
@@ -145,7 +145,7 @@ word_stops_value(uint64_t w)
 
 /* What a split gives: new references, all NULL when nothing was taken. */
 struct split {
-    PyObject *method, *target, *version, *items, *raw;
+    PyObject *method, *target, *version, *items;
 };
 
 static void
@@ -154,7 +154,6 @@ split_clear(struct split *s)
     Py_CLEAR(s->method);
     Py_CLEAR(s->target);
     Py_CLEAR(s->items);
-    Py_CLEAR(s->raw);
     s->version = NULL; /* borrowed: version_10 or version_11 */
 }
 
@@ -229,12 +228,11 @@ split_head(PyObject *head, Py_ssize_t max_start_line, Py_ssize_t max_fields, str
         return 0; /* 431: the caller's parser refuses it */
     }
 
-    PyObject *method, *target, *items, *raw;
+    PyObject *method, *target, *items;
     method = bytes_from(common_method_objs, 7, (const char *)h, method_end);
     target = PyBytes_FromStringAndSize((const char *)h + target_start, target_end - target_start);
     items = PyList_New(count);
-    raw = PyList_New(count);
-    if (method == NULL || target == NULL || items == NULL || raw == NULL) {
+    if (method == NULL || target == NULL || items == NULL) {
         goto fail;
     }
     /* Second pass over the validated section: split, lowercase the names, trim the values. */
@@ -256,92 +254,42 @@ split_head(PyObject *head, Py_ssize_t max_start_line, Py_ssize_t max_fields, str
             value_end--;
         }
         const Py_ssize_t name_len = name_end - name_start;
-        const char *raw_start = (const char *)h + name_start;
-        PyObject *raw_name, *name;
-        Py_ssize_t common = -1;
-        if (name_len <= (Py_ssize_t)sizeof(lower)) {
+        PyObject *name;
+        if (name_len <= MAX_NAME) {
             for (Py_ssize_t j = 0; j < name_len; j++) {
-                unsigned char c = h[name_start + j];
-                lower[j] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+                lower[j] = (char)to_lower[h[name_start + j]];
             }
-            common = find_common_name(lower, name_len);
+            Py_ssize_t common = find_common_name(lower, name_len);
+            name = common >= 0 ? Py_NewRef(common_name_objs[common])
+                               : PyBytes_FromStringAndSize(lower, name_len);
         }
-        if (common >= 0) {
-            name = common_name_objs[common];
-            Py_INCREF(name);
-            /* As received: the lowercase or the usual capitalisation share the table's
-             * object; any other casing is a new one. */
-            if (memcmp(PyBytes_AS_STRING(name), raw_start, (size_t)name_len) == 0) {
-                raw_name = name;
-            }
-            else if (memcmp(PyBytes_AS_STRING(common_raw_objs[common]), raw_start,
-                            (size_t)name_len) == 0) {
-                raw_name = common_raw_objs[common];
-            }
-            else {
-                raw_name = NULL;
-            }
-            if (raw_name != NULL) {
-                Py_INCREF(raw_name);
-            }
-            else if ((raw_name = PyBytes_FromStringAndSize(raw_start, name_len)) == NULL) {
-                Py_DECREF(name);
-                goto fail;
-            }
-        }
-        else {
-            raw_name = PyBytes_FromStringAndSize(raw_start, name_len);
-            if (raw_name == NULL) {
-                goto fail;
-            }
-            if (name_len <= (Py_ssize_t)sizeof(lower)) {
-                if (memcmp(lower, raw_start, (size_t)name_len) == 0) {
-                    name = raw_name; /* already lowercase: one object serves as both */
-                    Py_INCREF(name);
-                }
-                else {
-                    name = PyBytes_FromStringAndSize(lower, name_len);
-                }
-            }
-            else {
-                name = PyObject_CallMethod(raw_name, "lower", NULL);
+        else if ((name = PyBytes_FromStringAndSize(NULL, name_len)) != NULL) {
+            char *out = PyBytes_AS_STRING(name);
+            for (Py_ssize_t j = 0; j < name_len; j++) {
+                out[j] = (char)to_lower[h[name_start + j]];
             }
         }
         PyObject *value = PyBytes_FromStringAndSize((const char *)h + v, value_end - v);
-        PyObject *pair = NULL, *raw_pair = NULL;
-        if (name != NULL && value != NULL) {
-            pair = PyTuple_New(2);
-            raw_pair = PyTuple_New(2);
-        }
-        if (pair == NULL || raw_pair == NULL) {
-            Py_XDECREF(pair);
-            Py_XDECREF(raw_pair);
+        PyObject *pair = name != NULL && value != NULL ? PyTuple_New(2) : NULL;
+        if (pair == NULL) {
             Py_XDECREF(name);
             Py_XDECREF(value);
-            Py_DECREF(raw_name);
             goto fail;
         }
-        /* Each tuple takes over one reference: name's and raw_name's, and value's twice. */
-        Py_INCREF(value);
         PyTuple_SET_ITEM(pair, 0, name);
         PyTuple_SET_ITEM(pair, 1, value);
-        PyTuple_SET_ITEM(raw_pair, 0, raw_name);
-        PyTuple_SET_ITEM(raw_pair, 1, value);
         PyList_SET_ITEM(items, k, pair);
-        PyList_SET_ITEM(raw, k, raw_pair);
         i = line_end;
     }
     s->method = method;
     s->target = target;
     s->version = minor ? version_11 : version_10;
     s->items = items;
-    s->raw = raw;
     return 1;
 fail:
     Py_XDECREF(method);
     Py_XDECREF(target);
     Py_XDECREF(items);
-    Py_XDECREF(raw);
     return -1;
 }
 
@@ -358,8 +306,8 @@ framing_index(PyObject *name)
     return -1;
 }
 
-/* (method, target, version, items, raw_pairs, framing): the split as split_request_head gives
- * it, ``framing`` being the items whose name is one of the N_FRAMING, in order. */
+/* (method, target, version, items, framing): the split as split_request_head gives it,
+ * ``framing`` being the items whose name is one of the N_FRAMING, in order. */
 static PyObject *
 split_tuple(struct split *s)
 {
@@ -374,7 +322,7 @@ split_tuple(struct split *s)
             return NULL;
         }
     }
-    PyObject *result = PyTuple_Pack(6, s->method, s->target, s->version, s->items, s->raw, framing);
+    PyObject *result = PyTuple_Pack(5, s->method, s->target, s->version, s->items, framing);
     Py_DECREF(framing);
     return result;
 }
@@ -640,7 +588,7 @@ take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                                   s.target,
                                   s.version,
                                   s.items,
-                                  s.raw,
+                                  head, /* where Headers.raw_items reads names as received */
                                   keep_alive ? Py_True : Py_False,
                                   length_obj,
                                   switching ? Py_True : Py_False,
@@ -668,7 +616,7 @@ take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyMethodDef speedups_methods[] = {
     {"split_request_head", (PyCFunction)(void (*)(void))split_request_head, METH_FASTCALL,
      "split_request_head(head, max_start_line, max_fields) -> (method, target, version, items, "
-     "raw_pairs, framing) | None: a request head validated as _abnf.REQUEST_HEAD_RE does and split into "
+     "framing) | None: a request head validated as _abnf.REQUEST_HEAD_RE does and split into "
      "fields (RFC 9112 §3, §5); None for anything the step-by-step parser must judge."},
     {"take_request_head", (PyCFunction)(void (*)(void))take_request_head, METH_FASTCALL,
      "take_request_head(buf, search_from, limits) -> (head, plan) | (head, split) | None: a "
@@ -686,6 +634,7 @@ speedups_exec(PyObject *module)
                       (c != 0 && strchr(tchars, c) != NULL);
         is_target_char[c] = c >= 0x21 && c <= 0x7e && c != '#';
         is_field_char[c] = c == '\t' || (c >= 0x20 && c != 0x7f);
+        to_lower[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
         is_reg_name[c] = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
                          (c >= 'a' && c <= 'z') || (c != 0 && strchr("-._~%!$&'()*+,;=", c) != NULL);
     }
@@ -696,19 +645,8 @@ speedups_exec(PyObject *module)
             return -1;
         }
         for (n_common = 0; common_names[n_common] != NULL && n_common < MAX_COMMON; n_common++) {
-            const char *name = common_names[n_common];
-            char usual[64];
-            size_t len = strlen(name);
-            /* The usual capitalisation: a capital after the start and after each "-"
-             * ("Sec-WebSocket-Key" is sent so too often to matter: it just is not shared). */
-            for (size_t j = 0; j < len && j < sizeof(usual); j++) {
-                usual[j] = (j == 0 || name[j - 1] == '-') && name[j] >= 'a' && name[j] <= 'z'
-                               ? (char)(name[j] - ('a' - 'A'))
-                               : name[j];
-            }
-            common_name_objs[n_common] = PyBytes_FromStringAndSize(name, (Py_ssize_t)len);
-            common_raw_objs[n_common] = PyBytes_FromStringAndSize(usual, (Py_ssize_t)len);
-            if (common_name_objs[n_common] == NULL || common_raw_objs[n_common] == NULL) {
+            common_name_objs[n_common] = PyBytes_FromString(common_names[n_common]);
+            if (common_name_objs[n_common] == NULL) {
                 return -1;
             }
         }

@@ -1,18 +1,13 @@
 from .limits import Limits
 
-# The optional C helper (_speedups.c): a request head validated and split in one pass.
+# The optional C helper (_speedups.c): a request head validated and split in one pass, and a
+# server's fresh head found, split and (for the usual requests) decided in one call.
 _Pairs = list[tuple[bytes, bytes]]
+_Split = tuple[bytes, bytes, bytes, _Pairs, _Pairs]
+# memo.py's Plan as the helper makes it: its raw source is the head.
+_Plan = tuple[bytes, bytes, bytes, _Pairs, bytes, bool, int, bool, bool]
 
-def split_request_head(
-    head: bytes, max_start_line: int, max_fields: int, /
-) -> tuple[bytes, bytes, bytes, _Pairs, _Pairs, _Pairs] | None: ...
+def split_request_head(head: bytes, max_start_line: int, max_fields: int, /) -> _Split | None: ...
 def take_request_head(
     buf: bytearray, search_from: int, limits: Limits, /
-) -> (
-    tuple[
-        bytes,
-        tuple[bytes, bytes, bytes, _Pairs, _Pairs, bool, int, bool, bool]
-        | tuple[bytes, bytes, bytes, _Pairs, _Pairs, _Pairs],
-    ]
-    | None
-): ...
+) -> tuple[bytes, _Plan | _Split] | None: ...

@@ -407,6 +407,8 @@ class Connection:
         return head
 
     def _read_request(self) -> Event | Sentinel:
+        """A request head the way without the C helper: the end of the stream, empty lines
+        before a request, a head not all here yet, and every head without the helper."""
         buf = self._buf
         if not buf:  # and at EOF: next_event answers NEED_DATA for an empty buffer itself
             self._client_state = CLOSED
@@ -441,11 +443,11 @@ class Connection:
         §9.3; RFC 9110 §7.8, §10.1.1), from its split, or step by step without one."""
         limits = self._limits
         if split is not None:
-            method, target, version, items, raw_pairs, framing = split
+            method, target, version, items, framing = split
             headers = Headers.__new__(Headers)  # Headers._from_parsed, inlined
             headers._items = items
             headers._raw = None
-            headers._raw_pairs = raw_pairs
+            headers._raw_source = head
         else:  # the step-by-step parser says what is wrong (or takes a long line's 414)
             method, target, version, line_end = parse_request_line(head, limits.max_start_line)
             headers = parse_fields(head[line_end:], limits.max_header_count)
@@ -517,7 +519,7 @@ class Connection:
                     target,
                     version,
                     headers._items.copy(),  # the application may change the list it got
-                    headers._raw_pairs,
+                    headers._raw_source,
                     self._keep_alive,
                     reader.remaining
                     if type(reader) is ContentLengthReader
@@ -534,8 +536,9 @@ class Connection:
         return request
 
     def _repeat_request(self, plan: Plan) -> Request:
-        """The Request for a head equal to the remembered one (see _read_request)."""
-        method, target, version, items, raw_pairs, keep_alive, length, switch, expect = plan
+        """The Request for a head whose plan is known: the remembered head's, or the one the C
+        helper made for a head parsed afresh (see next_event)."""
+        method, target, version, items, raw_source, keep_alive, length, switch, expect = plan
         self.their_http_version = version
         if not keep_alive:
             self._keep_alive = False
@@ -565,7 +568,7 @@ class Connection:
         headers = Headers.__new__(Headers)  # Headers._from_parsed, inlined
         headers._items = items.copy()
         headers._raw = None
-        headers._raw_pairs = raw_pairs
+        headers._raw_source = raw_source
         request.headers = headers
         return request
 

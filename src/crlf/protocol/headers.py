@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Headers"]
 
+# Where a Headers finds the names as received: a request head the parser validated (read only
+# when raw_items() is called), or (name as received, value) pairs whose values are not read
+# (a parser's may still carry the trailing OWS that the items' values have lost).
+RawSource = bytes | list[tuple[bytes, bytes]]
+
 
 class Headers:
     """An ordered, case-insensitive multimap of header fields.
@@ -25,7 +30,7 @@ class Headers:
         items: ``(name, value)`` pairs. Names are lowercased for lookups; the raw casing is kept.
     """
 
-    __slots__ = ("_items", "_raw", "_raw_pairs")
+    __slots__ = ("_items", "_raw", "_raw_source")
 
     def __init__(self, items: Iterable[tuple[bytes, bytes]] = ()) -> None:
         raw_names: list[bytes] = []
@@ -35,18 +40,18 @@ class Headers:
             lowered.append((name.lower(), value))
         self._items = lowered
         self._raw: list[tuple[bytes, bytes]] | None = None
-        self._raw_pairs = [(raw, value) for raw, (_, value) in zip(raw_names, lowered, strict=True)]
+        self._raw_source: RawSource = [
+            (raw, value) for raw, (_, value) in zip(raw_names, lowered, strict=True)
+        ]
 
     @classmethod
-    def _from_parsed(
-        cls, items: list[tuple[bytes, bytes]], raw_pairs: list[tuple[bytes, bytes]]
-    ) -> Headers:
-        # The parser validated and split everything already: adopt its lists as they are. The
-        # raw pairs' values may still carry trailing OWS, so raw_items() takes only their names.
+    def _from_parsed(cls, items: list[tuple[bytes, bytes]], raw_source: RawSource) -> Headers:
+        # The parser validated and split everything already: adopt its list as it is, and where
+        # the names as received are (raw_items reads them from there only when asked).
         self = cls.__new__(cls)
         self._items = items
         self._raw = None
-        self._raw_pairs = raw_pairs
+        self._raw_source = raw_source
         return self
 
     def items(self) -> list[tuple[bytes, bytes]]:
@@ -57,9 +62,15 @@ class Headers:
         """``(name as received, value)`` pairs in received order."""
         raw = self._raw
         if raw is None:
+            source = self._raw_source
+            if isinstance(source, bytes):
+                # A request head the parser validated: its field lines are those between the
+                # request line and the CRLF CRLF, each a name, a colon and the value.
+                names = [line[: line.index(b":")] for line in source.split(b"\r\n")[1:-2]]
+            else:
+                names = [name for name, _ in source]
             raw = self._raw = [
-                (name, value)
-                for (name, _), (_, value) in zip(self._raw_pairs, self._items, strict=True)
+                (name, value) for name, (_, value) in zip(names, self._items, strict=True)
             ]
         return raw
 

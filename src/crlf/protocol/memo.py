@@ -28,23 +28,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .headers import RawSource
     from .limits import Limits
 
 __all__ = ["Memo"]
 
-# What a parsed head decided: method, target, version, lowercased and raw field pairs, whether
+# What a parsed head decided: method, target, version, the lowercased field pairs, where the
+# names as received are (headers.py's RawSource: the head itself, once it was split), whether
 # the connection may persist, body length (0 none, -1 chunked), switch pending, 100-continue.
-Plan = tuple[
-    bytes,
-    bytes,
-    bytes,
-    list[tuple[bytes, bytes]],
-    list[tuple[bytes, bytes]],
-    bool,
-    int,
-    bool,
-    bool,
-]
+Plan = tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], "RawSource", bool, int, bool, bool]
 # A response field list checked: the lines joined by CRLF, Content-Length (or None), the
 # Transfer-Encoding codings (or None), whether Connection lists "close".
 CheckedFields = tuple[bytes, "int | None", "bytes | None", bool]
