@@ -21,8 +21,10 @@ def splitters() -> list[object]:
     """Every request-head splitter this install has: the pure-Python one, and the C one if built.
 
     With the C one comes ``take_request_head``, which also finds, cuts and decides the usual
-    heads; the pure-Python parser has no such step (None)."""
-    found: list[object] = [pytest.param((_readers._py_split_request_head, None), id="split-python")]
+    heads; the pure-Python parser has no such step (its stand-in takes nothing)."""
+    found: list[object] = [
+        pytest.param((_readers._py_split_request_head, _readers._take_nothing), id="split-python")
+    ]
     try:
         from crlf.protocol._speedups import split_request_head, take_request_head
     except ImportError:

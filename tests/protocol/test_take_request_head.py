@@ -17,7 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crlf.errors import RemoteProtocolError
-from crlf.protocol import Connection, Limits, Request, Role, connection
+from crlf.protocol import Connection, Limits, Request, Role, _readers, connection
 from crlf.protocol.memo import MAX_REMEMBERED_HEAD, Plan
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def reference(data: bytes, limits: Limits) -> tuple[bytes, Plan] | RemoteProtoco
     """What the pure-Python path decides for ``data``: the remembered (head, plan), its error,
     or None (no whole head yet)."""
     saved = connection.take_request_head  # type: ignore[attr-defined]
-    connection.take_request_head = None  # type: ignore[attr-defined]
+    connection.take_request_head = _readers._take_nothing  # type: ignore[attr-defined]
     try:
         conn = Connection(Role.SERVER, limits=limits)
         conn.receive_data(data)
@@ -63,7 +63,7 @@ def check(head: bytes, rest: bytes = b"", limits: Limits = LIMITS) -> str:
     assert len(head) <= MAX_REMEMBERED_HEAD
     want = reference(head + rest, limits)
     buf = bytearray(head + rest)
-    got = c_take(buf, 0, limits)
+    got = c_take(buf, 0, limits, MAX_REMEMBERED_HEAD)
     if got is None:
         # Declined before splitting: no whole head, or one the step-by-step parser must judge
         # (the splitter refuses only heads the reference refuses too).
@@ -178,7 +178,7 @@ def test_every_field_and_plan_value() -> None:
         b"Connection: Upgrade\r\nUpgrade: h2c\r\nEXPECT: 100-continue\r\n\r\n"
     )
     assert c_take is not None
-    got = c_take(bytearray(head + b"hello"), 0, Limits(max_body_size=None))
+    got = c_take(bytearray(head + b"hello"), 0, Limits(max_body_size=None), MAX_REMEMBERED_HEAD)
     assert got is not None
     assert got[0] == head
     assert got[1] == (
@@ -232,15 +232,54 @@ def test_search_from_and_arguments() -> None:
     assert c_take is not None
     buf = bytearray(H + b"\r\n")
     # The caller says where CRLF CRLF may start (it has looked before that): past it, none.
-    assert c_take(buf, len(buf) - 3, LIMITS) is None
-    assert c_take(buf, len(buf) - 4, LIMITS) is not None
+    assert c_take(buf, len(buf) - 3, LIMITS, 4096) is None
+    assert c_take(buf, len(buf) - 4, LIMITS, 4096) is not None
     assert buf == b""
     with pytest.raises(TypeError):
-        c_take(bytes(H + b"\r\n"), 0, LIMITS)  # type: ignore[arg-type]
+        c_take(bytes(H + b"\r\n"), 0, LIMITS, 4096)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        c_take(bytearray(H), 0)  # type: ignore[call-arg]
+        c_take(bytearray(H), 0, LIMITS)  # type: ignore[call-arg]
     with pytest.raises(AttributeError):
-        c_take(bytearray(H), 0, object())  # type: ignore[arg-type]
+        c_take(bytearray(H), 0, object(), 4096)  # type: ignore[arg-type]
+
+
+@needs_c
+@pytest.mark.parametrize("before", [b"\r\n", b"\r\n\r\n", b"\r"])
+def test_empty_lines_first_are_left_to_read_request(before: bytes) -> None:
+    # RFC 9112 §2.2: a server ignores empty lines before a request. The helper declines a
+    # buffer that starts with one (untouched); _read_request drops them and the head after is
+    # offered to the helper again (decided and remembered as any other).
+    assert c_take is not None
+    data = before + H + b"\r\n"
+    buf = bytearray(data)
+    assert c_take(buf, 0, LIMITS, MAX_REMEMBERED_HEAD) is None
+    assert buf == data
+    conn = Connection(Role.SERVER)
+    conn.receive_data(data if before != b"\r" else b"\r\n" + H + b"\r\n")
+    request = conn.next_event()
+    assert isinstance(request, Request)
+    assert request.target == b"/"
+    assert conn._memo.request is not None
+    assert conn._memo.request[0] == H + b"\r\n"
+
+
+@needs_c
+@pytest.mark.parametrize("size", [MAX_REMEMBERED_HEAD, MAX_REMEMBERED_HEAD + 1])
+def test_heads_the_memo_would_not_keep_are_decided_in_python(size: int) -> None:
+    # The helper decides only heads the memo remembers; a longer one comes back split, and
+    # _decide_request decides it (and does not remember it).
+    assert c_take is not None
+    head = H + b"X-Long: " + b"v" * (size - len(H) - 12) + b"\r\n\r\n"
+    assert len(head) == size
+    got = c_take(bytearray(head), 0, LIMITS, MAX_REMEMBERED_HEAD)
+    assert got is not None
+    assert len(got[1]) == (9 if size <= MAX_REMEMBERED_HEAD else 5)
+    conn = Connection(Role.SERVER)
+    conn.receive_data(head)
+    request = conn.next_event()
+    assert isinstance(request, Request)
+    assert request.headers.get(b"x-long") == b"v" * (size - len(H) - 12)
+    assert (conn._memo.request is not None) is (size <= MAX_REMEMBERED_HEAD)
 
 
 @needs_c
@@ -251,10 +290,10 @@ def test_limits_read_anew_for_another_limits_object() -> None:
     head = b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n"
     small, large = Limits(max_body_size=4), Limits(max_body_size=5)
     for _ in range(3):
-        got = c_take(bytearray(head), 0, small)
+        got = c_take(bytearray(head), 0, small, 4096)
         assert got is not None
         assert len(got[1]) == 5  # declined (split only): the reference answers 413
-        got = c_take(bytearray(head), 0, large)
+        got = c_take(bytearray(head), 0, large, 4096)
         assert got is not None
         assert len(got[1]) == 9
     assert check(head, limits=small) == "split"

@@ -108,7 +108,7 @@ def split_fields(section: bytes, max_count: int) -> Headers:
 SplitHead = tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]
 # What take_request_head gives for a whole head cut from the buffer: the head and its plan
 # (memo.py) when it is one of the usual requests the helper decides, else the head and its split.
-TakeHead = Callable[[bytearray, int, "Limits"], "tuple[bytes, Plan | SplitHead] | None"]
+TakeHead = Callable[[bytearray, int, "Limits", int], "tuple[bytes, Plan | SplitHead] | None"]
 
 # The fields a server reads a request's framing and persistence from: Host (RFC 9112 §3.2),
 # Content-Length and Transfer-Encoding (§6.3), Connection (§9.3), Expect (RFC 9110 §10.1.1)
@@ -137,6 +137,14 @@ def _py_split_request_head(head: bytes, max_start_line: int, max_fields: int) ->
     return method, target, version, items, framing_fields(items)
 
 
+def _take_nothing(
+    buf: bytearray, search_from: int, limits: Limits, max_decided: int
+) -> tuple[bytes, Plan | SplitHead] | None:
+    """take_request_head without the C helper: nothing is taken, and connection.py's
+    _read_request finds, splits and decides the head in Python."""
+    return None
+
+
 def framing_fields(items: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The items whose name is one of FRAMING_FIELDS, in order."""
     return [item for item in items if item[0] in FRAMING_FIELDS]
@@ -148,13 +156,13 @@ def framing_fields(items: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]
 # given.
 split_request_head: Callable[[bytes, int, int], SplitHead | None]
 # With the C helper, a whole request head is also found, cut out of the buffer and, for the
-# usual requests, decided in one call (connection.py's next_event; without it, None).
-take_request_head: TakeHead | None
+# usual requests, decided in one call (connection.py's next_event).
+take_request_head: TakeHead
 try:
     from ._speedups import split_request_head, take_request_head
 except ImportError:  # installed without a C compiler
     split_request_head = _py_split_request_head
-    take_request_head = None
+    take_request_head = _take_nothing
     HEAD_SPLITTER = "python"
 else:
     HEAD_SPLITTER = "c"

@@ -23,20 +23,23 @@
  *     None: the caller's step-by-step parser then says precisely what is wrong (or that it is
  *     a 1.x version other than 1.0/1.1, a long line's 414, too many fields' 431).
  *
- * take_request_head(buf, search_from, limits) -> (head, plan) | (head, split) | None
- *     A server's whole step for a head parsed afresh: find the CRLF CRLF in the bytearray
- *     ``buf`` (from ``search_from``), split the head as above, and for the requests most
- *     clients send make the decisions of connection.py's _read_request: origin-form target,
+ * take_request_head(buf, search_from, limits, max_decided)
+ *         -> (head, plan) | (head, split) | None
+ *     A server's step for a head parsed afresh: find the CRLF CRLF in the bytearray ``buf``
+ *     (from ``search_from``) and split the head as above. For the requests most clients send,
+ *     in heads of at most ``max_decided`` bytes (memo.py's MAX_REMEMBERED_HEAD: the plan is
+ *     remembered), also make connection.py's _decide_request decisions: origin-form target,
  *     one reg-name Host, no Transfer-Encoding, at most one plain Content-Length within
- *     ``limits.max_body_size``, persistence from the version and Connection, a switch from Upgrade,
- *     Expect: 100-continue. Then it gives the head and memo.py's Plan, which the connection
- *     applies as it applies a repeated head's. Any other head that splits is given with its
- *     split (as split_request_head gives it), for _read_request to decide; in both cases the
- *     head has been cut from ``buf``. None, with ``buf`` untouched, when no whole head is
- *     there within ``limits.max_head_bytes`` or the splitter declines it. Each decision here is
- *     _read_request's for those heads: tests/protocol/test_take_request_head.py compares the
- *     two on every case it has, generated ones included. Python's loop over the fields, its
- *     lists and its calls cost a fresh seed GET about 7k instructions; this about 1.3k.
+ *     ``limits.max_body_size``, persistence from the version and Connection, a switch from
+ *     Upgrade, Expect: 100-continue; and give the head with memo.py's Plan, which the
+ *     connection applies as it applies a repeated head's. Any other head that splits comes with
+ *     its split, for _decide_request to decide. Either way the head has been cut from ``buf``.
+ *     None, with ``buf`` untouched, when no whole head is there within
+ *     ``limits.max_head_bytes``, when ``buf`` starts with an empty line (RFC 9112 §2.2), or
+ *     when the splitter declines the head. Each decision here is
+ *     _decide_request's for those heads: tests/protocol/test_take_request_head.py compares the
+ *     two on every case it has, generated ones included. The Limits' four values are read once
+ *     per Limits object (see read_limits).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -497,18 +500,22 @@ read_limits(PyObject *limits)
 static PyObject *
 take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    Py_ssize_t from;
-    if (nargs != 3 || !PyByteArray_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "take_request_head(buf: bytearray, search_from: int, limits: Limits)");
+    Py_ssize_t from, max_decided;
+    if (nargs != 4 || !PyByteArray_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "take_request_head(buf: bytearray, search_from: int, "
+                                         "limits: Limits, max_decided: int)");
         return NULL;
     }
-    if (ssize_arg(args[1], &from, 0) < 0 || read_limits(args[2]) < 0) {
+    if (ssize_arg(args[1], &from, 0) < 0 || read_limits(args[2]) < 0 ||
+        ssize_arg(args[3], &max_decided, 0) < 0) {
         return NULL;
     }
     const Py_ssize_t max_start_line = cached_values[0], max_head = cached_values[1],
                      max_fields = cached_values[2], max_body = cached_values[3];
     PyObject *buf = args[0];
+    if (PyByteArray_GET_SIZE(buf) > 0 && PyByteArray_AS_STRING(buf)[0] == '\r') {
+        Py_RETURN_NONE; /* an empty line first (RFC 9112 §2.2): _read_request skips it */
+    }
     const Py_ssize_t end = find_head_end(PyByteArray_AS_STRING(buf), from < 0 ? 0 : from,
                                          PyByteArray_GET_SIZE(buf));
     if (end < 0 || end + 4 > max_head) {
@@ -573,7 +580,7 @@ take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
     }
     PyObject *decided;
-    if (plain && (hosts == 1 || (hosts == 0 && !http11))) {
+    if (plain && (hosts == 1 || (hosts == 0 && !http11)) && end + 4 <= max_decided) {
         /* RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive". */
         const int keep_alive = !(options & OPT_CLOSE) && (http11 || (options & OPT_KEEP_ALIVE));
         /* RFC 9110 §7.8: a 1.1 request asks to switch with Upgrade and Connection: upgrade. */
@@ -619,7 +626,8 @@ static PyMethodDef speedups_methods[] = {
      "framing) | None: a request head validated as _abnf.REQUEST_HEAD_RE does and split into "
      "fields (RFC 9112 §3, §5); None for anything the step-by-step parser must judge."},
     {"take_request_head", (PyCFunction)(void (*)(void))take_request_head, METH_FASTCALL,
-     "take_request_head(buf, search_from, limits) -> (head, plan) | (head, split) | None: a "
+     "take_request_head(buf, search_from, limits, max_decided) -> (head, plan) | (head, split) | "
+     "None: a "
      "whole request head cut from the buffer, with what it decides (memo.py's Plan) for the "
      "usual requests, else its split; None when there is none or the splitter declines it."},
     {NULL, NULL, 0, NULL},

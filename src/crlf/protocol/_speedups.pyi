@@ -9,5 +9,5 @@ _Plan = tuple[bytes, bytes, bytes, _Pairs, bytes, bool, int, bool, bool]
 
 def split_request_head(head: bytes, max_start_line: int, max_fields: int, /) -> _Split | None: ...
 def take_request_head(
-    buf: bytearray, search_from: int, limits: Limits, /
+    buf: bytearray, search_from: int, limits: Limits, max_decided: int, /
 ) -> tuple[bytes, _Plan | _Split] | None: ...

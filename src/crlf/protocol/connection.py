@@ -93,6 +93,10 @@ SWITCHED = State.SWITCHED_PROTOCOL
 ERROR = State.ERROR
 
 _DEFAULT_LIMITS = Limits()
+# Events and readers the parser fills in itself are made without their __init__ (which checks
+# and converts what a caller passes). object.__new__ called directly skips the lookup of
+# __new__ on the class that ``Request.__new__(Request)`` pays on every request.
+_new = object.__new__
 _NO_OPTIONS: frozenset[bytes] = frozenset()
 # Transfer codings registered by RFC 9112 §7 that we recognise but do not decode: 501.
 _KNOWN_CODINGS = frozenset((b"gzip", b"x-gzip", b"deflate", b"compress", b"x-compress"))
@@ -272,42 +276,36 @@ class Connection:
                             del buf[: len(last[0])]
                             self._head_search_from = 0
                             return self._repeat_request(last[1])
-                        if buf[0] != 0x0D and take_request_head is not None:
-                            # A head parsed afresh: the C helper finds it, cuts it out and
-                            # splits it; for the requests most clients send it also makes every
-                            # decision of _decide_request and gives the plan (nine items; a
-                            # split has six), applied as a repeated head's is. Its decisions
-                            # are _decide_request's for those heads only:
-                            # tests/protocol/test_take_request_head.py compares the two.
-                            taken = take_request_head(buf, self._head_search_from, self._limits)
-                            if taken is not None:
-                                self._head_search_from = 0
-                                head, decided = taken
-                                if len(decided) == 9:  # (mypy cannot narrow this union)
-                                    if len(head) <= MAX_REMEMBERED_HEAD:
-                                        self._memo.request = taken  # type: ignore[assignment]
-                                    return self._repeat_request(decided)  # type: ignore[arg-type]
-                                return self._decide_request(head, decided)  # type: ignore[arg-type]
+                        # A head parsed afresh: the C helper finds it, cuts it out and splits
+                        # it; for the requests most clients send, in heads the memo keeps, it
+                        # also makes every decision of _decide_request and gives the plan (nine
+                        # items; a split has five), remembered and applied as a repeated head's
+                        # is. Its decisions are _decide_request's for those heads only:
+                        # tests/protocol/test_take_request_head.py compares them. It leaves
+                        # the rest to _read_request: a buffer that starts with an empty line,
+                        # a head not all here yet, any head without the helper.
+                        taken = take_request_head(
+                            buf, self._head_search_from, self._limits, MAX_REMEMBERED_HEAD
+                        )
+                        if taken is not None:
+                            self._head_search_from = 0
+                            head, decided = taken
+                            if len(decided) == 9:  # (mypy cannot narrow this union)
+                                self._memo.request = taken  # type: ignore[assignment]
+                                return self._repeat_request(decided)  # type: ignore[arg-type]
+                            return self._decide_request(head, decided)  # type: ignore[arg-type]
                     return self._read_request()
                 if state is SEND_BODY:
                     reader = self._reader
-                    if reader is None or (
-                        type(reader) is ContentLengthReader and not reader.remaining
-                    ):
-                        # A request without content (most of them), or whose content was all
-                        # read: its end, inlined _read_body.
-                        self._reader = None
-                        if self._switch_pending:
-                            self._client_state = MIGHT_SWITCH
-                        else:
-                            self._client_state = DONE if self._keep_alive else MUST_CLOSE
-                            self.client_is_waiting_for_100_continue = False
-                        return END_OF_MESSAGE
-                    if type(reader) is ContentLengthReader:
-                        # Inlined ContentLengthReader.read for a body that is (partly) here.
+                    if reader is not None:
+                        if type(reader) is not ContentLengthReader:
+                            return self._read_body()
                         remaining = reader.remaining
-                        buf = self._buf
-                        if buf:
+                        if remaining:
+                            # Inlined ContentLengthReader.read for a body that is (partly) here.
+                            buf = self._buf
+                            if not buf:
+                                return self._read_body()  # more to wait for, or a cut body
                             if len(buf) <= remaining:
                                 data = bytes(buf)
                                 buf.clear()
@@ -315,10 +313,18 @@ class Connection:
                                 data = bytes(buf[:remaining])
                                 del buf[:remaining]
                             reader.remaining = remaining - len(data)
-                            piece = Data.__new__(Data)
+                            piece = _new(Data)
                             piece.data = data
                             return piece
-                    return self._read_body()
+                        self._reader = None
+                    # A request without content (most of them), or whose content was all read:
+                    # its end, inlined _read_body.
+                    if self._switch_pending:
+                        self._client_state = MIGHT_SWITCH
+                    else:
+                        self._client_state = DONE if self._keep_alive else MUST_CLOSE
+                        self.client_is_waiting_for_100_continue = False
+                    return END_OF_MESSAGE
                 return self._after_message(state)
             return self._next_from_server()
         except RemoteProtocolError:
@@ -444,9 +450,8 @@ class Connection:
         limits = self._limits
         if split is not None:
             method, target, version, items, framing = split
-            headers = Headers.__new__(Headers)  # Headers._from_parsed, inlined
+            headers = _new(Headers)  # Headers._from_parsed, inlined
             headers._items = items
-            headers._raw = None
             headers._raw_source = head
         else:  # the step-by-step parser says what is wrong (or takes a long line's 414)
             method, target, version, line_end = parse_request_line(head, limits.max_start_line)
@@ -498,7 +503,7 @@ class Connection:
         elif lengths is not None:
             length = parse_content_length(lengths, limits.max_body_size)
             if length:
-                reader = ContentLengthReader.__new__(ContentLengthReader)
+                reader = _new(ContentLengthReader)
                 reader.remaining = length
         if upgrade and http11 and not is_connect and options is not None and b"upgrade" in options:
             # RFC 9110 §7.8: only an HTTP/1.1 request may ask to switch; Connection must
@@ -528,7 +533,7 @@ class Connection:
                     self.client_is_waiting_for_100_continue,
                 ),
             )
-        request = Request.__new__(Request)
+        request = _new(Request)
         request.method = method
         request.target = target
         request.http_version = version
@@ -546,28 +551,26 @@ class Connection:
             self._switch_pending = True
         if expect:
             self.client_is_waiting_for_100_continue = True
-        if length == 0:
-            self._reader = None
-        elif length > 0:
-            reader = ContentLengthReader.__new__(ContentLengthReader)
-            reader.remaining = length
-            self._reader = reader
-        else:
-            limits = self._limits
-            self._reader = ChunkedReader(
-                limits.max_chunk_line, limits.max_body_size, limits.max_head_bytes
-            )
+        if length:  # else no content: the reader is None already (start_next_cycle)
+            if length > 0:
+                reader = _new(ContentLengthReader)
+                reader.remaining = length
+                self._reader = reader
+            else:
+                limits = self._limits
+                self._reader = ChunkedReader(
+                    limits.max_chunk_line, limits.max_body_size, limits.max_head_bytes
+                )
         self._request_method = method
         self._client_state = SEND_BODY
         self._server_state = SEND_RESPONSE
-        request = Request.__new__(Request)
+        request = _new(Request)
         request.method = method
         request.target = target
         request.http_version = version
         # A fresh list: applications (and ASGI middleware) may change the one they are given.
-        headers = Headers.__new__(Headers)  # Headers._from_parsed, inlined
+        headers = _new(Headers)  # Headers._from_parsed, inlined
         headers._items = items.copy()
-        headers._raw = None
         headers._raw_source = raw_source
         request.headers = headers
         return request
@@ -694,7 +697,7 @@ class Connection:
         self._reader = reader
         self._server_state = SEND_BODY
         self._settle()
-        response = Response.__new__(Response)
+        response = _new(Response)
         response.status_code = code
         response.headers = headers
         response.reason = reason
@@ -791,8 +794,8 @@ class Connection:
                 )
                 made = self._memo.head
                 if made is not None and made[0] == context:
+                    # (No writer to drop: one exists only in SEND_BODY.)
                     head, keep_alive = made[1]
-                    self._writer = None
                     if keep_alive:
                         self._server_state = DONE
                     else:
@@ -945,8 +948,8 @@ class Connection:
             type(writer) is ContentLengthWriter and writer.remaining == body_length
         ):
             # The whole body comes with the head and is exactly what it declares: the message
-            # ends here (send_response writes the body after the head).
-            self._writer = None
+            # ends here (send_response writes the body after the head). No writer to drop: one
+            # exists only in SEND_BODY.
             self._server_state = DONE if self._keep_alive else MUST_CLOSE
             assert body is not None  # a length to match means a body was given
             if context is not None and len(fields) <= MAX_REMEMBERED_FIELDS:

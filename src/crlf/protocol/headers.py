@@ -30,7 +30,7 @@ class Headers:
         items: ``(name, value)`` pairs. Names are lowercased for lookups; the raw casing is kept.
     """
 
-    __slots__ = ("_items", "_raw", "_raw_source")
+    __slots__ = ("_items", "_raw_source")
 
     def __init__(self, items: Iterable[tuple[bytes, bytes]] = ()) -> None:
         raw_names: list[bytes] = []
@@ -39,7 +39,6 @@ class Headers:
             raw_names.append(name)
             lowered.append((name.lower(), value))
         self._items = lowered
-        self._raw: list[tuple[bytes, bytes]] | None = None
         self._raw_source: RawSource = [
             (raw, value) for raw, (_, value) in zip(raw_names, lowered, strict=True)
         ]
@@ -50,7 +49,6 @@ class Headers:
         # the names as received are (raw_items reads them from there only when asked).
         self = cls.__new__(cls)
         self._items = items
-        self._raw = None
         self._raw_source = raw_source
         return self
 
@@ -59,20 +57,15 @@ class Headers:
         return self._items
 
     def raw_items(self) -> list[tuple[bytes, bytes]]:
-        """``(name as received, value)`` pairs in received order."""
-        raw = self._raw
-        if raw is None:
-            source = self._raw_source
-            if isinstance(source, bytes):
-                # A request head the parser validated: its field lines are those between the
-                # request line and the CRLF CRLF, each a name, a colon and the value.
-                names = [line[: line.index(b":")] for line in source.split(b"\r\n")[1:-2]]
-            else:
-                names = [name for name, _ in source]
-            raw = self._raw = [
-                (name, value) for name, (_, value) in zip(names, self._items, strict=True)
-            ]
-        return raw
+        """``(name as received, value)`` pairs in received order (made anew at each call)."""
+        source = self._raw_source
+        if isinstance(source, bytes):
+            # A request head the parser validated: its field lines are those between the
+            # request line and the CRLF CRLF, each a name, a colon and the value.
+            names = [line[: line.index(b":")] for line in source.split(b"\r\n")[1:-2]]
+        else:
+            names = [name for name, _ in source]
+        return [(name, value) for name, (_, value) in zip(names, self._items, strict=True)]
 
     def get(self, name: bytes, default: bytes | None = None) -> bytes | None:
         """The first value of ``name`` (any case), or ``default``."""
