@@ -10,6 +10,7 @@ never decide a head the reference refuses.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -325,3 +326,30 @@ def test_generated_requests_agree(
     head += b"".join(name + b": " + value + b"\r\n" for name, value in fields) + b"\r\n"
     check(head)
     check(head, b"x")
+
+
+@needs_c
+def test_every_path_gives_back_its_references() -> None:
+    # Decided, split, declined, over a limit, refused: each reference the helper takes to a
+    # shared object (a common name, a method, a version, the Limits) is given back.
+    assert c_take is not None
+    heads = [
+        H + b"Connection: keep-alive\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\nabc",
+        H + b"Transfer-Encoding: chunked\r\n\r\n",
+        b"GET http://a/ HTTP/1.1\r\nHost: a\r\nUser-Agent: x\r\n\r\n",
+        b"GET / HTTP/1.2\r\nHost: a\r\n\r\n",
+        H,
+        b"\r\n" + H + b"\r\n",
+        H + b"X-Long: " + b"v" * MAX_REMEMBERED_HEAD + b"\r\n\r\n",
+    ]
+    got = c_take(bytearray(H + b"\r\n"), 0, LIMITS, MAX_REMEMBERED_HEAD)
+    assert got is not None
+    method, _, version, items, *_ = got[1]
+    shared = (method, version, items[0][0], LIMITS)
+    before = [sys.getrefcount(o) for o in shared]
+    for _ in range(200):
+        for head in heads:
+            c_take(bytearray(head), 0, LIMITS, MAX_REMEMBERED_HEAD)
+        with pytest.raises(TypeError):
+            c_take(bytearray(H), "0", LIMITS, MAX_REMEMBERED_HEAD)  # type: ignore[arg-type]
+    assert [sys.getrefcount(o) for o in shared] == before
