@@ -191,7 +191,7 @@ def test_connections_sharing_a_memo_parse_a_head_once(name: str) -> None:
         assert outcome(conn, events) == expected
         requests.append(events[0])
     assert memo.request is not None
-    assert memo.request[0] == message[: message.index(b"\r\n\r\n") + 4]
+    assert memo.request[4] == message[: message.index(b"\r\n\r\n") + 4]
     first, second, third = requests
     assert isinstance(first, Request)
     assert isinstance(second, Request)

@@ -106,9 +106,10 @@ def split_fields(section: bytes, max_count: int) -> Headers:
 # value) pairs, and the pairs among them that decide framing and persistence (FRAMING_FIELDS),
 # in order. The names as received stay in the head (Headers.raw_items reads them from it).
 SplitHead = tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]
-# What take_request_head gives for a whole head cut from the buffer: the head and its plan
-# (memo.py) when it is one of the usual requests the helper decides, else the head and its split.
-TakeHead = Callable[[bytearray, int, "Limits", int], "tuple[bytes, Plan | SplitHead] | None"]
+# What take_request_head gives for a whole head cut from the buffer: its plan (memo.py, which
+# holds the head) when it is one of the usual requests the helper decides, else the head and
+# its split.
+TakeHead = Callable[[bytearray, int, "Limits", int], "Plan | tuple[bytes, SplitHead] | None"]
 
 # The fields a server reads a request's framing and persistence from: Host (RFC 9112 §3.2),
 # Content-Length and Transfer-Encoding (§6.3), Connection (§9.3), Expect (RFC 9110 §10.1.1)
@@ -139,7 +140,7 @@ def _py_split_request_head(head: bytes, max_start_line: int, max_fields: int) ->
 
 def _take_nothing(
     buf: bytearray, search_from: int, limits: Limits, max_decided: int
-) -> tuple[bytes, Plan | SplitHead] | None:
+) -> Plan | tuple[bytes, SplitHead] | None:
     """take_request_head without the C helper: nothing is taken, and connection.py's
     _read_request finds, splits and decides the head in Python."""
     return None

@@ -23,16 +23,15 @@
  *     None: the caller's step-by-step parser then says precisely what is wrong (or that it is
  *     a 1.x version other than 1.0/1.1, a long line's 414, too many fields' 431).
  *
- * take_request_head(buf, search_from, limits, max_decided)
- *         -> (head, plan) | (head, split) | None
+ * take_request_head(buf, search_from, limits, max_decided) -> plan | (head, split) | None
  *     A server's step for a head parsed afresh: find the CRLF CRLF in the bytearray ``buf``
  *     (from ``search_from``) and split the head as above. For the requests most clients send,
  *     in heads of at most ``max_decided`` bytes (memo.py's MAX_REMEMBERED_HEAD: the plan is
  *     remembered), also make connection.py's _decide_request decisions: origin-form target,
  *     one reg-name Host, no Transfer-Encoding, at most one plain Content-Length within
  *     ``limits.max_body_size``, persistence from the version and Connection, a switch from
- *     Upgrade, Expect: 100-continue; and give the head with memo.py's Plan, which the
- *     connection applies as it applies a repeated head's. Any other head that splits comes with
+ *     Upgrade, Expect: 100-continue; and give memo.py's Plan (the head is its item 4), which
+ *     the connection remembers and applies as it applies a repeated head's. Any other head that splits comes with
  *     its split, for _decide_request to decide. Either way the head has been cut from ``buf``.
  *     None, with ``buf`` untouched, when no whole head is there within
  *     ``limits.max_head_bytes``, when ``buf`` starts with an empty line (RFC 9112 §2.2), or
@@ -612,7 +611,9 @@ take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         decided = split_tuple(&s);
     }
     if (decided != NULL && PySequence_DelSlice(buf, 0, end + 4) == 0) {
-        result = PyTuple_Pack(2, head, decided);
+        /* A plan holds its head (item 4); a split comes with it. */
+        result = PyTuple_GET_SIZE(decided) == 9 ? Py_NewRef(decided)
+                                                : PyTuple_Pack(2, head, decided);
     }
     Py_XDECREF(decided);
     split_clear(&s);
@@ -626,8 +627,7 @@ static PyMethodDef speedups_methods[] = {
      "framing) | None: a request head validated as _abnf.REQUEST_HEAD_RE does and split into "
      "fields (RFC 9112 §3, §5); None for anything the step-by-step parser must judge."},
     {"take_request_head", (PyCFunction)(void (*)(void))take_request_head, METH_FASTCALL,
-     "take_request_head(buf, search_from, limits, max_decided) -> (head, plan) | (head, split) | "
-     "None: a "
+     "take_request_head(buf, search_from, limits, max_decided) -> plan | (head, split) | None: a "
      "whole request head cut from the buffer, with what it decides (memo.py's Plan) for the "
      "usual requests, else its split; None when there is none or the splitter declines it."},
     {NULL, NULL, 0, NULL},

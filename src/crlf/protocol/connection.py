@@ -268,19 +268,19 @@ class Connection:
                             return NEED_DATA
                     else:
                         last = self._memo.request
-                        if last is not None and buf.startswith(last[0]):
+                        if last is not None and buf.startswith(last[4]):
                             # The same head as the last one parsed: what a keep-alive client
                             # polling one URL sends, byte for byte. That head ended at its first
                             # CRLF CRLF, so this one ends there too, and every check it passed
                             # depends only on its bytes and the limits: reuse their outcome.
-                            del buf[: len(last[0])]
+                            del buf[: len(last[4])]
                             self._head_search_from = 0
-                            return self._repeat_request(last[1])
+                            return self._repeat_request(last)
                         # A head parsed afresh: the C helper finds it, cuts it out and splits
                         # it; for the requests most clients send, in heads the memo keeps, it
-                        # also makes every decision of _decide_request and gives the plan (nine
-                        # items; a split has five), remembered and applied as a repeated head's
-                        # is. Its decisions are _decide_request's for those heads only:
+                        # also makes every decision of _decide_request and gives the plan
+                        # (nine items; else the head and its split), remembered and applied as
+                        # a repeated head's is. Its decisions are _decide_request's for those heads only:
                         # tests/protocol/test_take_request_head.py compares them. It leaves
                         # the rest to _read_request: a buffer that starts with an empty line,
                         # a head not all here yet, any head without the helper.
@@ -289,11 +289,11 @@ class Connection:
                         )
                         if taken is not None:
                             self._head_search_from = 0
-                            head, decided = taken
-                            if len(decided) == 9:  # (mypy cannot narrow this union)
-                                self._memo.request = taken  # type: ignore[assignment]
-                                return self._repeat_request(decided)  # type: ignore[arg-type]
-                            return self._decide_request(head, decided)  # type: ignore[arg-type]
+                            if len(taken) == 2:  # the head and its split
+                                head, split = taken
+                                return self._decide_request(head, split)
+                            self._memo.request = taken
+                            return self._repeat_request(taken)
                     return self._read_request()
                 if state is SEND_BODY:
                     reader = self._reader
@@ -516,22 +516,21 @@ class Connection:
         self._request_method = method
         self._client_state = SEND_BODY
         self._server_state = SEND_RESPONSE
-        if len(head) <= MAX_REMEMBERED_HEAD:
+        if split is not None and len(head) <= MAX_REMEMBERED_HEAD:
+            # (A head without a split, parsed step by step, is one the splitter refuses: those
+            # are refused here too, but they are not worth remembering if ever they were not.)
             self._memo.request = (
+                method,
+                target,
+                version,
+                headers._items.copy(),  # the application may change the list it got
                 head,
-                (
-                    method,
-                    target,
-                    version,
-                    headers._items.copy(),  # the application may change the list it got
-                    headers._raw_source,
-                    self._keep_alive,
-                    reader.remaining
-                    if type(reader) is ContentLengthReader
-                    else (0 if reader is None else -1),
-                    self._switch_pending,
-                    self.client_is_waiting_for_100_continue,
-                ),
+                self._keep_alive,
+                reader.remaining
+                if type(reader) is ContentLengthReader
+                else (0 if reader is None else -1),
+                self._switch_pending,
+                self.client_is_waiting_for_100_continue,
             )
         request = _new(Request)
         request.method = method

@@ -4,9 +4,9 @@ A keep-alive client mostly repeats itself (wrk, health checks, the seed's pollin
 and a server's application mostly sends the same header list. A :class:`Memo` holds two
 one-entry memos, each keyed by exactly the bytes it stands for:
 
-* ``request``: the last request head parsed and what it decided (its *plan*). A buffer that
-  starts with that head byte for byte carries the same request; every check on it depends only
-  on its bytes and the limits, which the memo is tied to.
+* ``request``: what the last request head parsed decided (its *plan*, which holds the head
+  itself). A buffer that starts with that head byte for byte carries the same request; every
+  check on it depends only on its bytes and the limits, which the memo is tied to.
 * ``response``: the last response field list checked, as a tuple of ``(name, value)`` pairs,
   and the encoded lines with their framing decision. Only a hashable (immutable) tuple is kept.
 * ``head``: the last whole response head made for a body given whole (status, fields, reason,
@@ -28,15 +28,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .headers import RawSource
     from .limits import Limits
 
 __all__ = ["Memo"]
 
-# What a parsed head decided: method, target, version, the lowercased field pairs, where the
-# names as received are (headers.py's RawSource: the head itself, once it was split), whether
+# What a parsed head decided: method, target, version, the lowercased field pairs, the head
+# itself (the memo's key, and where Headers.raw_items reads the names as received), whether
 # the connection may persist, body length (0 none, -1 chunked), switch pending, 100-continue.
-Plan = tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], "RawSource", bool, int, bool, bool]
+Plan = tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], bytes, bool, int, bool, bool]
 # A response field list checked: the lines joined by CRLF, Content-Length (or None), the
 # Transfer-Encoding codings (or None), whether Connection lists "close".
 CheckedFields = tuple[bytes, "int | None", "bytes | None", bool]
@@ -64,6 +63,6 @@ class Memo:
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.request: tuple[bytes, Plan] | None = None
+        self.request: Plan | None = None
         self.response: tuple[tuple[object, ...], CheckedFields] | None = None
         self.head: tuple[HeadKey, MadeHead] | None = None
