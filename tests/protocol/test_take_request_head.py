@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from crlf.errors import RemoteProtocolError
 from crlf.protocol import Connection, Limits, Request, Role, _readers, connection
-from crlf.protocol.memo import MAX_REMEMBERED_HEAD, Plan
+from crlf.protocol.memo import MAX_REMEMBERED_HEAD, PLAN_EXPECT_100, PLAN_SWITCH, Plan
 
 if TYPE_CHECKING:
     from crlf.protocol._readers import TakeHead
@@ -195,10 +195,8 @@ def test_every_field_and_plan_value() -> None:
             (b"expect", b"100-continue"),
         ],
         head,
-        True,
         5,
-        True,
-        True,
+        PLAN_SWITCH | PLAN_EXPECT_100,  # persistent: no PLAN_CLOSE
     )
     assert check(head, b"hello") == "decided"
 
@@ -274,7 +272,7 @@ def test_heads_the_memo_would_not_keep_are_decided_in_python(size: int) -> None:
     assert len(head) == size
     got = c_take(bytearray(head), 0, LIMITS, MAX_REMEMBERED_HEAD)
     assert got is not None
-    assert len(got) == (9 if size <= MAX_REMEMBERED_HEAD else 2)
+    assert len(got) == (7 if size <= MAX_REMEMBERED_HEAD else 2)
     conn = Connection(Role.SERVER)
     conn.receive_data(head)
     request = conn.next_event()
@@ -296,7 +294,7 @@ def test_limits_read_anew_for_another_limits_object() -> None:
         assert len(got) == 2  # the head and its split: the reference answers 413
         got = c_take(bytearray(head), 0, large, 4096)
         assert got is not None
-        assert len(got) == 9
+        assert len(got) == 7
     assert check(head, limits=small) == "split"
     assert check(head, limits=Limits(max_body_size=5)) == "decided"
 

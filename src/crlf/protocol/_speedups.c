@@ -584,27 +584,22 @@ take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         const int keep_alive = !(options & OPT_CLOSE) && (http11 || (options & OPT_KEEP_ALIVE));
         /* RFC 9110 §7.8: a 1.1 request asks to switch with Upgrade and Connection: upgrade. */
         const int switching = upgrade && http11 && (options & OPT_UPGRADE);
-        decided = PyTuple_New(9); /* memo.py's Plan */
-        PyObject *length_obj = decided == NULL ? NULL : PyLong_FromLongLong(length);
-        if (length_obj == NULL) {
-            Py_CLEAR(decided);
+        /* memo.py's Plan: its flags say what is unusual (PLAN_CLOSE, PLAN_SWITCH,
+         * PLAN_EXPECT_100: the same bits). */
+        const long flags = (keep_alive ? 0 : 1) | (switching ? 2 : 0) | (http11 && expect ? 4 : 0);
+        PyObject *numbers[2] = {PyLong_FromLongLong(length), PyLong_FromLong(flags)};
+        decided = numbers[0] == NULL || numbers[1] == NULL ? NULL : PyTuple_New(7);
+        if (decided == NULL) {
+            Py_XDECREF(numbers[0]);
+            Py_XDECREF(numbers[1]);
         }
         else {
-            PyObject *parts[9] = {s.method,
-                                  s.target,
-                                  s.version,
-                                  s.items,
-                                  head, /* where Headers.raw_items reads names as received */
-                                  keep_alive ? Py_True : Py_False,
-                                  length_obj,
-                                  switching ? Py_True : Py_False,
-                                  http11 && expect ? Py_True : Py_False};
-            for (int p = 0; p < 9; p++) {
-                if (p != 6) {
-                    Py_INCREF(parts[p]);
-                }
-                PyTuple_SET_ITEM(decided, p, parts[p]);
+            PyObject *parts[5] = {s.method, s.target, s.version, s.items, head};
+            for (int p = 0; p < 5; p++) {
+                PyTuple_SET_ITEM(decided, p, Py_NewRef(parts[p]));
             }
+            PyTuple_SET_ITEM(decided, 5, numbers[0]); /* the tuple takes these references */
+            PyTuple_SET_ITEM(decided, 6, numbers[1]);
         }
     }
     else {
@@ -612,7 +607,7 @@ take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if (decided != NULL && PySequence_DelSlice(buf, 0, end + 4) == 0) {
         /* A plan holds its head (item 4); a split comes with it. */
-        result = PyTuple_GET_SIZE(decided) == 9 ? Py_NewRef(decided)
+        result = PyTuple_GET_SIZE(decided) == 7 ? Py_NewRef(decided)
                                                 : PyTuple_Pack(2, head, decided);
     }
     Py_XDECREF(decided);

@@ -5,7 +5,7 @@ from .limits import Limits
 _Pairs = list[tuple[bytes, bytes]]
 _Split = tuple[bytes, bytes, bytes, _Pairs, _Pairs]
 # memo.py's Plan as the helper makes it: its raw source is the head.
-_Plan = tuple[bytes, bytes, bytes, _Pairs, bytes, bool, int, bool, bool]
+_Plan = tuple[bytes, bytes, bytes, _Pairs, bytes, int, int]
 
 def split_request_head(head: bytes, max_start_line: int, max_fields: int, /) -> _Split | None: ...
 def take_request_head(

@@ -73,6 +73,9 @@ from .limits import Limits
 from .memo import (
     MAX_REMEMBERED_FIELDS,
     MAX_REMEMBERED_HEAD,
+    PLAN_CLOSE,
+    PLAN_EXPECT_100,
+    PLAN_SWITCH,
     CheckedFields,
     HeadKey,
     Memo,
@@ -279,7 +282,7 @@ class Connection:
                         # A head parsed afresh: the C helper finds it, cuts it out and splits
                         # it; for the requests most clients send, in heads the memo keeps, it
                         # also makes every decision of _decide_request and gives the plan
-                        # (nine items; else the head and its split), remembered and applied as
+                        # (seven items; else the head and its split), remembered and applied as
                         # a repeated head's is. Its decisions are _decide_request's for those heads only:
                         # tests/protocol/test_take_request_head.py compares them. It leaves
                         # the rest to _read_request: a buffer that starts with an empty line,
@@ -525,12 +528,12 @@ class Connection:
                 version,
                 headers._items.copy(),  # the application may change the list it got
                 head,
-                self._keep_alive,
                 reader.remaining
                 if type(reader) is ContentLengthReader
                 else (0 if reader is None else -1),
-                self._switch_pending,
-                self.client_is_waiting_for_100_continue,
+                (0 if self._keep_alive else PLAN_CLOSE)
+                | (PLAN_SWITCH if self._switch_pending else 0)
+                | (PLAN_EXPECT_100 if self.client_is_waiting_for_100_continue else 0),
             )
         request = _new(Request)
         request.method = method
@@ -542,14 +545,15 @@ class Connection:
     def _repeat_request(self, plan: Plan) -> Request:
         """The Request for a head whose plan is known: the remembered head's, or the one the C
         helper made for a head parsed afresh (see next_event)."""
-        method, target, version, items, raw_source, keep_alive, length, switch, expect = plan
+        method, target, version, items, raw_source, length, flags = plan
         self.their_http_version = version
-        if not keep_alive:
-            self._keep_alive = False
-        if switch:
-            self._switch_pending = True
-        if expect:
-            self.client_is_waiting_for_100_continue = True
+        if flags:
+            if flags & PLAN_CLOSE:
+                self._keep_alive = False
+            if flags & PLAN_SWITCH:
+                self._switch_pending = True
+            if flags & PLAN_EXPECT_100:
+                self.client_is_waiting_for_100_continue = True
         if length:  # else no content: the reader is None already (start_next_cycle)
             if length > 0:
                 reader = _new(ContentLengthReader)

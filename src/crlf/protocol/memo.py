@@ -30,12 +30,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .limits import Limits
 
-__all__ = ["Memo"]
+__all__ = ["PLAN_CLOSE", "PLAN_EXPECT_100", "PLAN_SWITCH", "Memo", "Plan"]
 
 # What a parsed head decided: method, target, version, the lowercased field pairs, the head
-# itself (the memo's key, and where Headers.raw_items reads the names as received), whether
-# the connection may persist, body length (0 none, -1 chunked), switch pending, 100-continue.
-Plan = tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], bytes, bool, int, bool, bool]
+# itself (the memo's key, and where Headers.raw_items reads the names as received), the body
+# length (0 none, -1 chunked), and flags for what is unusual: the connection cannot persist
+# (RFC 9112 §9.3), a protocol switch is pending (RFC 9110 §7.8), the client waits for a
+# 100 Continue (RFC 9110 §10.1.1). Most requests have none, which costs one test.
+Plan = tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]], bytes, int, int]
+PLAN_CLOSE = 1
+PLAN_SWITCH = 2
+PLAN_EXPECT_100 = 4
 # A response field list checked: the lines joined by CRLF, Content-Length (or None), the
 # Transfer-Encoding codings (or None), whether Connection lists "close".
 CheckedFields = tuple[bytes, "int | None", "bytes | None", bool]
