@@ -315,7 +315,12 @@ class Connection:
                             else:
                                 data = bytes(buf[:remaining])
                                 del buf[:remaining]
-                            reader.remaining = remaining - len(data)
+                            if len(data) == remaining:
+                                # The whole content is here (the usual form POST): drop the
+                                # reader now, and the next call ends the message.
+                                self._reader = None
+                            else:
+                                reader.remaining = remaining - len(data)
                             piece = _new(Data)
                             piece.data = data
                             return piece
