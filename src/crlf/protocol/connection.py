@@ -278,7 +278,7 @@ class Connection:
                             # depends only on its bytes and the limits: reuse their outcome.
                             del buf[: len(last[4])]
                             self._head_search_from = 0
-                            return self._repeat_request(last)
+                            return self._start_request(last)
                         # A head parsed afresh: the C helper finds it, cuts it out and splits
                         # it; for the requests most clients send, in heads the memo keeps, it
                         # also makes every decision of _decide_request and gives the plan
@@ -296,7 +296,7 @@ class Connection:
                                 head, split = taken
                                 return self._decide_request(head, split)
                             self._memo.request = taken
-                            return self._repeat_request(taken)
+                            return self._start_request(taken)
                     return self._read_request()
                 if state is SEND_BODY:
                     reader = self._reader
@@ -458,14 +458,11 @@ class Connection:
         limits = self._limits
         if split is not None:
             method, target, version, items, framing = split
-            headers = _new(Headers)  # Headers._from_parsed, inlined
-            headers._items = items
-            headers._raw_source = head
         else:  # the step-by-step parser says what is wrong (or takes a long line's 414)
             method, target, version, line_end = parse_request_line(head, limits.max_start_line)
-            headers = parse_fields(head[line_end:], limits.max_header_count)
-            framing = framing_fields(headers._items)
-        self.their_http_version = version
+            items = parse_fields(head[line_end:], limits.max_header_count)._items
+            framing = framing_fields(items)
+        self.their_http_version = version  # (an error's answer is in the request's version)
         http11 = version == b"1.1"
         hosts: list[bytes] = []
         lengths: list[bytes] | None = None
@@ -496,60 +493,39 @@ class Connection:
         is_connect = method == b"CONNECT"
         if target[0] != 0x2F or is_connect:  # anything but origin-form is checked further
             _check_target(method, target, is_connect)
+        flags = 0
         options = _connection_tokens(connection) if connection else None
         if (options is not None and b"close" in options) or (
             not http11 and (options is None or b"keep-alive" not in options)
         ):
-            self._keep_alive = False
+            flags |= PLAN_CLOSE
         # Framing, RFC 9112 §6.3.
-        reader: BodyReader | None = None  # None: no content (RFC 9112 §6.3 rule 7)
+        length = 0  # no content (RFC 9112 §6.3 rule 7)
         if is_connect:
             # RFC 9110 §9.3.6: a CONNECT request has no content; what follows is the tunnel.
-            self._switch_pending = True
+            flags |= PLAN_SWITCH
         elif codings is not None:
-            reader = self._request_coding(codings, lengths is not None, http11)
+            _check_request_coding(codings, lengths is not None, http11)
+            length = -1  # chunked
         elif lengths is not None:
             length = parse_content_length(lengths, limits.max_body_size)
-            if length:
-                reader = _new(ContentLengthReader)
-                reader.remaining = length
         if upgrade and http11 and not is_connect and options is not None and b"upgrade" in options:
             # RFC 9110 §7.8: only an HTTP/1.1 request may ask to switch; Connection must
             # list "upgrade" so an intermediary did not forward it by mistake.
-            self._switch_pending = True
+            flags |= PLAN_SWITCH
         if http11 and expect:
             # RFC 9110 §10.1.1: a 1.0 client's expectation is ignored.
-            self.client_is_waiting_for_100_continue = True
-        self._reader = reader
-        self._request_method = method
-        self._client_state = SEND_BODY
-        self._server_state = SEND_RESPONSE
+            flags |= PLAN_EXPECT_100
+        plan = (method, target, version, items, head, length, flags)
         if split is not None and len(head) <= MAX_REMEMBERED_HEAD:
             # (A head without a split, parsed step by step, is one the splitter refuses: those
-            # are refused here too, but they are not worth remembering if ever they were not.)
-            self._memo.request = (
-                method,
-                target,
-                version,
-                headers._items.copy(),  # the application may change the list it got
-                head,
-                reader.remaining
-                if type(reader) is ContentLengthReader
-                else (0 if reader is None else -1),
-                (0 if self._keep_alive else PLAN_CLOSE)
-                | (PLAN_SWITCH if self._switch_pending else 0)
-                | (PLAN_EXPECT_100 if self.client_is_waiting_for_100_continue else 0),
-            )
-        request = _new(Request)
-        request.method = method
-        request.target = target
-        request.http_version = version
-        request.headers = headers
-        return request
+            # are refused above too, but they are not worth remembering if ever they were not.)
+            self._memo.request = plan
+        return self._start_request(plan)
 
-    def _repeat_request(self, plan: Plan) -> Request:
-        """The Request for a head whose plan is known: the remembered head's, or the one the C
-        helper made for a head parsed afresh (see next_event)."""
+    def _start_request(self, plan: Plan) -> Request:
+        """Start the request a plan describes (memo.py), whoever made it: the memo for a
+        repeated head, the C helper or _decide_request for a fresh one."""
         method, target, version, items, raw_source, length, flags = plan
         self.their_http_version = version
         if flags:
@@ -582,31 +558,6 @@ class Connection:
         headers._raw_source = raw_source
         request.headers = headers
         return request
-
-    def _request_coding(self, codings: list[bytes], has_length: bool, http11: bool) -> BodyReader:
-        # RFC 9112 §6.1: Transfer-Encoding with Content-Length is a smuggling shape; a server
-        # MAY reject it and MUST close afterwards. We reject.
-        if has_length:
-            raise RemoteProtocolError("both Transfer-Encoding and Content-Length (RFC 9112 §6.1)")
-        if not http11:
-            # RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
-            raise RemoteProtocolError("Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)")
-        names = [c.strip(b" \t").lower() for v in codings for c in v.split(b",")]
-        for coding in names:
-            if TOKEN_RE.fullmatch(coding) is None:
-                raise RemoteProtocolError("invalid transfer coding (RFC 9112 §6.1)")
-        # RFC 9112 §6.3 rule 4: if chunked is not the final coding of a request, 400.
-        if names[-1] != b"chunked" or b"chunked" in names[:-1]:
-            raise RemoteProtocolError("chunked must be the final transfer coding, once")
-        if len(names) > 1:
-            # RFC 9112 §6.1: a coding we do not implement is answered 501.
-            known = all(c in _KNOWN_CODINGS for c in names[:-1])
-            raise RemoteProtocolError(
-                "transfer coding not implemented" if known else "unknown transfer coding",
-                status_hint=HTTPStatus.NOT_IMPLEMENTED,
-            )
-        limits = self._limits
-        return ChunkedReader(limits.max_chunk_line, limits.max_body_size, limits.max_head_bytes)
 
     def _read_body(self) -> Event | Sentinel:
         # A client always has a reader; a server's request without one ends in next_event.
@@ -1100,6 +1051,31 @@ def _head(start_line: bytes, fields: bytes, extra: bytes) -> bytes:
     if fields:
         return b"%s%s\r\n%s\r\n" % (start_line, fields, extra)
     return b"%s%s\r\n" % (start_line, extra)
+
+
+def _check_request_coding(codings: list[bytes], has_length: bool, http11: bool) -> None:
+    """A request's Transfer-Encoding, which must end in chunked, once (RFC 9112 §6.1, §6.3)."""
+    # RFC 9112 §6.1: Transfer-Encoding with Content-Length is a smuggling shape; a server
+    # MAY reject it and MUST close afterwards. We reject.
+    if has_length:
+        raise RemoteProtocolError("both Transfer-Encoding and Content-Length (RFC 9112 §6.1)")
+    if not http11:
+        # RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+        raise RemoteProtocolError("Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)")
+    names = [c.strip(b" \t").lower() for v in codings for c in v.split(b",")]
+    for coding in names:
+        if TOKEN_RE.fullmatch(coding) is None:
+            raise RemoteProtocolError("invalid transfer coding (RFC 9112 §6.1)")
+    # RFC 9112 §6.3 rule 4: if chunked is not the final coding of a request, 400.
+    if names[-1] != b"chunked" or b"chunked" in names[:-1]:
+        raise RemoteProtocolError("chunked must be the final transfer coding, once")
+    if len(names) > 1:
+        # RFC 9112 §6.1: a coding we do not implement is answered 501.
+        known = all(c in _KNOWN_CODINGS for c in names[:-1])
+        raise RemoteProtocolError(
+            "transfer coding not implemented" if known else "unknown transfer coding",
+            status_hint=HTTPStatus.NOT_IMPLEMENTED,
+        )
 
 
 def _check_target(method: bytes, target: bytes, is_connect: bool) -> None:
