@@ -282,11 +282,11 @@ class Connection:
                         # A head parsed afresh: the C helper finds it, cuts it out and splits
                         # it; for the requests most clients send, in heads the memo keeps, it
                         # also makes every decision of _decide_request and gives the plan
-                        # (seven items; else the head and its split), remembered and applied as
-                        # a repeated head's is. Its decisions are _decide_request's for those heads only:
-                        # tests/protocol/test_take_request_head.py compares them. It leaves
-                        # the rest to _read_request: a buffer that starts with an empty line,
-                        # a head not all here yet, any head without the helper.
+                        # (seven items; else the head and its split), remembered and started
+                        # as a repeated head's is. Its decisions are _decide_request's for
+                        # those heads: tests/protocol/test_take_request_head.py compares them.
+                        # It leaves the rest to _read_request: a buffer that starts with an
+                        # empty line, a head not all here yet, any head without the helper.
                         taken = take_request_head(
                             buf, self._head_search_from, self._limits, MAX_REMEMBERED_HEAD
                         )
