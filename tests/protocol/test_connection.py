@@ -281,6 +281,23 @@ def test_a_body_sent_without_waiting_ends_the_wait() -> None:
     pair.start_next_cycle()
 
 
+def test_no_expectation_is_left_for_the_next_request() -> None:
+    # The request's end clears it (a client that is DONE has sent all its content), so the
+    # next request on the connection starts without one.
+    conn = Connection(Role.SERVER)
+    head = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"
+    conn.receive_data(head + b"abc" + b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert isinstance(conn.next_event(), Request)
+    assert waiting(conn)
+    assert conn.next_event() == Data(data=b"abc")
+    assert conn.next_event() == EndOfMessage()
+    assert not waiting(conn)
+    conn.send_response(200, [], b"")
+    conn.start_next_cycle()
+    assert isinstance(conn.next_event(), Request)
+    assert not waiting(conn)
+
+
 def test_an_expectation_without_a_body_is_met_at_once() -> None:
     conn = Connection(Role.SERVER)
     conn.receive_data(b"GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n")

@@ -229,9 +229,10 @@ class Connection:
         self._client_state = IDLE
         self._server_state = IDLE
         # Both messages ended, so no reader or writer is left (each is dropped at its end),
-        # and a switch pending would have made a side SWITCHED or MIGHT_SWITCH, not DONE.
+        # a switch pending would have made a side SWITCHED or MIGHT_SWITCH, not DONE, and no
+        # client waits for a 100 Continue (the request's end cleared that, as a client DONE
+        # has sent all its content).
         self._request_method = None
-        self.client_is_waiting_for_100_continue = False
 
     # ---------------------------------------------------------------- reading --
 
