@@ -1,7 +1,7 @@
 """The C helper's decided heads against connection.py's own decisions (``take_request_head``).
 
-``Connection._read_request`` is the reference: without the C helper it finds the head, splits
-it and decides framing and persistence in Python (RFC 9112 §3.2, §6.3, §9.3; RFC 9110 §7.8,
+The pure-Python path is the reference: without the C helper ``Connection._read_request`` finds
+the head and splits it, and ``Connection._decide_request`` decides framing and persistence (RFC 9112 §3.2, §6.3, §9.3; RFC 9110 §7.8,
 §10.1.1). ``take_request_head`` cuts a head out of the buffer and, for the usual requests,
 makes the same decisions in C (the plan, memo.py). For every head here it must either give
 exactly the plan the reference remembers, or decline (the head and its split, or None), and
@@ -87,7 +87,7 @@ def check(head: bytes, rest: bytes = b"", limits: Limits = LIMITS) -> str:
 
 H = b"GET / HTTP/1.1\r\nHost: a\r\n"
 
-# (head, what the helper does with it): every decision of _read_request, each way it can go.
+# (head, what the helper does with it): every decision of _decide_request, each way it can go.
 CASES = [
     (H + b"\r\n", "decided"),
     (b"GET / HTTP/1.0\r\n\r\n", "decided"),  # 1.0 without Host

@@ -531,16 +531,16 @@ take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return taken < 0 ? NULL : Py_NewRef(Py_None);
     }
 
-    /* The decisions of connection.py's _read_request, for the requests most clients send: an
+    /* The decisions of connection.py's _decide_request, for the requests most clients send: an
      * origin-form target (RFC 9112 §3.2.1), one plain Host (§3.2), no Transfer-Encoding, at most
      * one Content-Length that is a plain number within the limit (§6.3 rules 5 and 7). Any other
-     * head, an error above all, is left to _read_request, which explains what is wrong. */
+     * head, an error above all, is left to _decide_request, which explains what is wrong. */
     const int http11 = s.version == version_11;
     Py_ssize_t hosts = 0, lengths = 0;
     long long length = 0;
     int options = 0, upgrade = 0, expect = 0;
     PyObject *result = NULL;
-    /* CONNECT takes authority-form only (RFC 9112 §3.2.3): _read_request refuses it here. */
+    /* CONNECT takes authority-form only (RFC 9112 §3.2.3): _decide_request refuses it here. */
     int plain = PyBytes_AS_STRING(s.target)[0] == '/' &&
                 !(PyBytes_GET_SIZE(s.method) == 7 &&
                   memcmp(PyBytes_AS_STRING(s.method), "CONNECT", 7) == 0);
@@ -579,7 +579,9 @@ take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
     }
     PyObject *decided;
-    if (plain && (hosts == 1 || (hosts == 0 && !http11)) && end + 4 <= max_decided) {
+    const int is_plan =
+        plain && (hosts == 1 || (hosts == 0 && !http11)) && end + 4 <= max_decided;
+    if (is_plan) {
         /* RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive". */
         const int keep_alive = !(options & OPT_CLOSE) && (http11 || (options & OPT_KEEP_ALIVE));
         /* RFC 9110 §7.8: a 1.1 request asks to switch with Upgrade and Connection: upgrade. */
@@ -607,8 +609,7 @@ take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if (decided != NULL && PySequence_DelSlice(buf, 0, end + 4) == 0) {
         /* A plan holds its head (item 4); a split comes with it. */
-        result = PyTuple_GET_SIZE(decided) == 7 ? Py_NewRef(decided)
-                                                : PyTuple_Pack(2, head, decided);
+        result = is_plan ? Py_NewRef(decided) : PyTuple_Pack(2, head, decided);
     }
     Py_XDECREF(decided);
     split_clear(&s);
