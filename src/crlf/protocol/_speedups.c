@@ -18,8 +18,9 @@
  *     ``max_fields`` field lines, returns ``(method, target, version, items, framing)``:
  *     ``version`` is b"1.0" or b"1.1"; ``items`` the ``(lowercased name, value)`` pairs, the
  *     value without the OWS around it (RFC 9112 §5.1); ``framing`` the items whose name is one
- *     of the six the parser decides framing and persistence by (Host, Content-Length, Transfer-Encoding, Connection,
- *     Expect, Upgrade), in order, so it need not look at every field. Anything else returns
+ *     of the six the parser decides framing and persistence by (Host, Content-Length,
+ *     Transfer-Encoding, Connection, Expect, Upgrade), in order, so it need not look at every
+ *     field. Anything else returns
  *     None: the caller's step-by-step parser then says precisely what is wrong (or that it is
  *     a 1.x version other than 1.0/1.1, a long line's 414, too many fields' 431).
  *
@@ -31,13 +32,13 @@
  *     one reg-name Host, no Transfer-Encoding, at most one plain Content-Length within
  *     ``limits.max_body_size``, persistence from the version and Connection, a switch from
  *     Upgrade, Expect: 100-continue; and give memo.py's Plan (the head is its item 4), which
- *     the connection remembers and applies as it applies a repeated head's. Any other head that splits comes with
- *     its split, for _decide_request to decide. Either way the head has been cut from ``buf``.
- *     None, with ``buf`` untouched, when no whole head is there within
+ *     the connection remembers and applies as it applies a repeated head's. Any other head
+ *     that splits comes with its split, for _decide_request to decide. Either way the head has
+ *     been cut from ``buf``. None, with ``buf`` untouched, when no whole head is there within
  *     ``limits.max_head_bytes``, when ``buf`` starts with an empty line (RFC 9112 §2.2), or
- *     when the splitter declines the head. Each decision here is
- *     _decide_request's for those heads: tests/protocol/test_take_request_head.py compares the
- *     two on every case it has, generated ones included. The Limits' four values are read once
+ *     when the splitter declines the head. Each decision here is _decide_request's for those
+ *     heads: tests/protocol/test_take_request_head.py compares the two on every case it has,
+ *     generated ones included. The Limits' four values are read once
  *     per Limits object (see read_limits).
  */
 #define PY_SSIZE_T_CLEAN
@@ -640,7 +641,8 @@ speedups_exec(PyObject *module)
         is_field_char[c] = c == '\t' || (c >= 0x20 && c != 0x7f);
         to_lower[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
         is_reg_name[c] = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-                         (c >= 'a' && c <= 'z') || (c != 0 && strchr("-._~%!$&'()*+,;=", c) != NULL);
+                         (c >= 'a' && c <= 'z') ||
+                         (c != 0 && strchr("-._~%!$&'()*+,;=", c) != NULL);
     }
     if (version_10 == NULL) {
         version_10 = PyBytes_FromString("1.0");
