@@ -20,28 +20,44 @@ Splitter = Callable[[bytes, int, int], object]
 def splitters() -> list[object]:
     """Every request-head splitter this install has: the pure-Python one, and the C one if built.
 
-    With the C one comes ``take_request_head``, which also finds, cuts and decides the usual
-    heads; the pure-Python parser has no such step (its stand-in takes nothing)."""
+    With the C one come ``take_request_head``, which also finds, cuts and decides the usual
+    heads (the pure-Python parser has no such step: its stand-in takes nothing), and
+    ``request_from_plan``, which makes the Request event of a plan (its twin in _readers.py)."""
     found: list[object] = [
-        pytest.param((_readers._py_split_request_head, _readers._take_nothing), id="split-python")
+        pytest.param(
+            (
+                _readers._py_split_request_head,
+                _readers._take_nothing,
+                _readers._request_from_plan,
+            ),
+            id="split-python",
+        )
     ]
     try:
-        from crlf.protocol._speedups import split_request_head, take_request_head
+        from crlf.protocol._speedups import (
+            request_from_plan,
+            split_request_head,
+            take_request_head,
+        )
     except ImportError:
         pass
     else:
-        found.append(pytest.param((split_request_head, take_request_head), id="split-c"))
+        found.append(
+            pytest.param((split_request_head, take_request_head, request_from_plan), id="split-c")
+        )
     return found
 
 
 @pytest.fixture(autouse=True, scope="module", params=splitters())
 def head_splitter(request: pytest.FixtureRequest) -> Iterator[Splitter]:
     # connection.py imported the names, so that is where they are replaced.
-    chosen, take = request.param
-    saved = connection.split_request_head, connection.take_request_head  # type: ignore[attr-defined]
-    connection.split_request_head = chosen  # type: ignore[attr-defined]
-    connection.take_request_head = take  # type: ignore[attr-defined]
+    chosen, take, make = request.param
+    names = ("split_request_head", "take_request_head", "request_from_plan")
+    saved = [getattr(connection, name) for name in names]
+    for name, helper in zip(names, (chosen, take, make), strict=True):
+        setattr(connection, name, helper)
     try:
         yield chosen
     finally:
-        connection.split_request_head, connection.take_request_head = saved  # type: ignore[attr-defined]
+        for name, helper in zip(names, saved, strict=True):
+            setattr(connection, name, helper)

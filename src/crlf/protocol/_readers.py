@@ -28,7 +28,7 @@ from ._abnf import (
     REQUEST_LINE_RE,
     STATUS_LINE_RE,
 )
-from .events import Data, EndOfMessage
+from .events import Data, EndOfMessage, Request
 from .headers import Headers
 
 if TYPE_CHECKING:
@@ -45,6 +45,9 @@ __all__ = [
     "parse_fields",
     "split_request_head",
 ]
+
+# Events the parser fills in itself are made without their __init__ (see _request_from_plan).
+_new = object.__new__
 
 
 def _first_bad_line(block: bytes) -> str:
@@ -146,6 +149,24 @@ def _take_nothing(
     return None
 
 
+def _request_from_plan(
+    plan: Plan, request_class: type[Request], headers_class: type[Headers]
+) -> Request:
+    """The Request event a plan (memo.py) describes (the C helper's pure-Python twin).
+
+    Made without the classes' ``__init__``, which checks and converts what a caller passes:
+    the parser checked all of it already. The headers get a fresh list of the plan's items
+    (applications, and ASGI middleware, may change the one they are given), and read the names
+    as received from the plan's head when asked (Headers.raw_items)."""
+    headers = _new(headers_class)
+    headers._items = plan[3].copy()
+    headers._raw_source = plan[4]
+    request = _new(request_class)
+    request.method, request.target, request.http_version = plan[0], plan[1], plan[2]
+    request.headers = headers
+    return request
+
+
 def framing_fields(items: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The items whose name is one of FRAMING_FIELDS, in order."""
     return [item for item in items if item[0] in FRAMING_FIELDS]
@@ -159,11 +180,14 @@ split_request_head: Callable[[bytes, int, int], SplitHead | None]
 # With the C helper, a whole request head is also found, cut out of the buffer and, for the
 # usual requests, decided in one call (connection.py's next_event).
 take_request_head: TakeHead
+# And the Request event a plan describes is made in one call, the memo's repeats' included.
+request_from_plan: Callable[[Plan, type[Request], type[Headers]], Request]
 try:
-    from ._speedups import split_request_head, take_request_head
+    from ._speedups import request_from_plan, split_request_head, take_request_head
 except ImportError:  # installed without a C compiler
     split_request_head = _py_split_request_head
     take_request_head = _take_nothing
+    request_from_plan = _request_from_plan
     HEAD_SPLITTER = "python"
 else:
     HEAD_SPLITTER = "c"

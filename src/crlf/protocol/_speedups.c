@@ -40,9 +40,18 @@
  *     heads: tests/protocol/test_take_request_head.py compares the two on every case it has,
  *     generated ones included. The Limits' four values are read once
  *     per Limits object (see read_limits).
+ *
+ * request_from_plan(plan, request_class, headers_class) -> Request
+ *     The Request event a plan describes, its Headers holding a fresh copy of the plan's
+ *     items and reading the names as received from the plan's head: what
+ *     _readers._request_from_plan makes with object.__new__ and seven attribute stores, for
+ *     every request a server starts, a repeated head's included. Each class must be one
+ *     object.__new__ makes (no __new__ of its own) with the named writable ``__slots__``; their
+ *     offsets are found once per class (see bind_classes).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h> /* T_OBJECT_EX, READONLY: how a __slots__ member is described */
 #include <stdint.h>
 #include <string.h>
 
@@ -618,6 +627,106 @@ take_request_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* The two classes request_from_plan makes, held so that no other class can take their
+ * addresses, and where their slots are: a plain ``__slots__`` class keeps each slot at a fixed
+ * offset in its instances, which its member descriptor names (what ``request.method = x``
+ * writes through). */
+static PyTypeObject *request_class, *headers_class;
+static Py_ssize_t request_slots[4]; /* method, target, http_version, headers */
+static Py_ssize_t headers_slots[2]; /* _items, _raw_source */
+
+/* The offsets of a class's named slots, for a class that object.__new__ can make without its
+ * __init__ (as _readers._request_from_plan makes it): no __new__ of its own, each name a
+ * writable object slot. */
+static int
+slot_offsets(PyObject *cls, const char *const *names, int count, Py_ssize_t *out)
+{
+    if (!PyType_Check(cls) || ((PyTypeObject *)cls)->tp_new != PyBaseObject_Type.tp_new) {
+        PyErr_SetString(PyExc_TypeError, "request_from_plan needs classes without a __new__");
+        return -1;
+    }
+    for (int k = 0; k < count; k++) {
+        PyObject *descr = PyObject_GetAttrString(cls, names[k]);
+        if (descr == NULL) {
+            return -1;
+        }
+        int ok = Py_IS_TYPE(descr, &PyMemberDescr_Type);
+        if (ok) {
+            PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+            ok = member->type == T_OBJECT_EX && !(member->flags & READONLY) &&
+                 PyType_IsSubtype((PyTypeObject *)cls, PyDescr_TYPE(descr));
+            out[k] = member->offset;
+        }
+        Py_DECREF(descr);
+        if (!ok) {
+            PyErr_Format(PyExc_TypeError, "%s.%s is not a writable __slots__ member",
+                         ((PyTypeObject *)cls)->tp_name, names[k]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+bind_classes(PyObject *request, PyObject *headers)
+{
+    static const char *const request_names[4] = {"method", "target", "http_version", "headers"};
+    static const char *const headers_names[2] = {"_items", "_raw_source"};
+    Py_ssize_t found_request[4], found_headers[2];
+    if ((PyObject *)request_class == request && (PyObject *)headers_class == headers) {
+        return 0;
+    }
+    if (slot_offsets(request, request_names, 4, found_request) < 0 ||
+        slot_offsets(headers, headers_names, 2, found_headers) < 0) {
+        return -1;
+    }
+    memcpy(request_slots, found_request, sizeof(found_request));
+    memcpy(headers_slots, found_headers, sizeof(found_headers));
+    Py_XSETREF(request_class, (PyTypeObject *)Py_NewRef(request));
+    Py_XSETREF(headers_class, (PyTypeObject *)Py_NewRef(headers));
+    return 0;
+}
+
+#define SLOT(obj, offset) (*(PyObject **)((char *)(obj) + (offset)))
+
+static PyObject *
+request_from_plan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 7 ||
+        !PyList_CheckExact(PyTuple_GET_ITEM(args[0], 3))) {
+        PyErr_SetString(PyExc_TypeError, "request_from_plan(plan: Plan, request_class: "
+                                         "type[Request], headers_class: type[Headers])");
+        return NULL;
+    }
+    if (bind_classes(args[1], args[2]) < 0) {
+        return NULL;
+    }
+    PyObject *plan = args[0];
+    PyObject *items = PyTuple_GET_ITEM(plan, 3);
+    /* A fresh list: applications (and ASGI middleware) may change the one they are given. */
+    PyObject *copy = PyList_GetSlice(items, 0, PyList_GET_SIZE(items));
+    if (copy == NULL) {
+        return NULL;
+    }
+    PyObject *headers = headers_class->tp_alloc(headers_class, 0);
+    if (headers == NULL) {
+        Py_DECREF(copy);
+        return NULL;
+    }
+    SLOT(headers, headers_slots[0]) = copy;
+    SLOT(headers, headers_slots[1]) = Py_NewRef(PyTuple_GET_ITEM(plan, 4));
+    PyObject *request = request_class->tp_alloc(request_class, 0);
+    if (request == NULL) {
+        Py_DECREF(headers);
+        return NULL;
+    }
+    for (int k = 0; k < 3; k++) { /* method, target, version: the plan's first three */
+        SLOT(request, request_slots[k]) = Py_NewRef(PyTuple_GET_ITEM(plan, k));
+    }
+    SLOT(request, request_slots[3]) = headers;
+    return request;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"split_request_head", (PyCFunction)(void (*)(void))split_request_head, METH_FASTCALL,
      "split_request_head(head, max_start_line, max_fields) -> (method, target, version, items, "
@@ -627,6 +736,9 @@ static PyMethodDef speedups_methods[] = {
      "take_request_head(buf, search_from, limits, max_decided) -> plan | (head, split) | None: a "
      "whole request head cut from the buffer, with what it decides (memo.py's Plan) for the "
      "usual requests, else its split; None when there is none or the splitter declines it."},
+    {"request_from_plan", (PyCFunction)(void (*)(void))request_from_plan, METH_FASTCALL,
+     "request_from_plan(plan, request_class, headers_class) -> Request: the event a plan "
+     "(memo.py) describes, made as _readers._request_from_plan makes it."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,3 +1,5 @@
+from .events import Request
+from .headers import Headers
 from .limits import Limits
 
 # The optional C helper (_speedups.c): a request head validated and split in one pass, and a
@@ -11,3 +13,6 @@ def split_request_head(head: bytes, max_start_line: int, max_fields: int, /) -> 
 def take_request_head(
     buf: bytearray, search_from: int, limits: Limits, max_decided: int, /
 ) -> _Plan | tuple[bytes, _Split] | None: ...
+def request_from_plan(
+    plan: _Plan, request_class: type[Request], headers_class: type[Headers], /
+) -> Request: ...

@@ -40,6 +40,7 @@ from ._readers import (
     parse_fields,
     parse_request_line,
     parse_response_head,
+    request_from_plan,
     split_fields,
     split_request_head,
     take_request_head,
@@ -527,7 +528,7 @@ class Connection:
     def _start_request(self, plan: Plan) -> Request:
         """Start the request a plan describes (memo.py), whoever made it: the memo for a
         repeated head, the C helper or _decide_request for a fresh one."""
-        method, target, version, items, raw_source, length, flags = plan
+        method, _, version, _, _, length, flags = plan
         self.their_http_version = version
         if flags:
             if flags & PLAN_CLOSE:
@@ -549,16 +550,7 @@ class Connection:
         self._request_method = method
         self._client_state = SEND_BODY
         self._server_state = SEND_RESPONSE
-        request = _new(Request)
-        request.method = method
-        request.target = target
-        request.http_version = version
-        # A fresh list: applications (and ASGI middleware) may change the one they are given.
-        headers = _new(Headers)  # Headers._from_parsed, inlined
-        headers._items = items.copy()
-        headers._raw_source = raw_source
-        request.headers = headers
-        return request
+        return request_from_plan(plan, Request, Headers)
 
     def _read_body(self) -> Event | Sentinel:
         # A client always has a reader; a server's request without one ends in next_event.
