@@ -208,3 +208,20 @@ def test_a_memo_belongs_to_one_set_of_limits() -> None:
     assert Connection(Role.SERVER, limits=limits, memo=memo)._limits is limits
     with pytest.raises(ValueError, match="other limits"):
         Connection(Role.SERVER, limits=Limits(max_body_size=10), memo=memo)
+
+
+def test_a_connection_without_a_memo_makes_its_own() -> None:
+    limits = Limits(max_body_size=10)
+    own = Connection(Role.SERVER, limits=limits)
+    assert own._limits is limits
+    assert own._memo.limits is limits
+    default = Connection(Role.CLIENT)
+    assert default._limits == Limits()
+    assert default._memo.limits is default._limits
+    assert default._memo is not Connection(Role.CLIENT)._memo
+
+
+@pytest.mark.parametrize("role", ["SERVER", Role, None, 1])
+def test_the_role_is_one_of_the_two_members(role: object) -> None:
+    with pytest.raises(TypeError, match=r"our_role must be Role\.CLIENT or Role\.SERVER"):
+        Connection(role)  # type: ignore[arg-type]

@@ -86,6 +86,7 @@ from .memo import (
 __all__ = ["Connection"]
 
 _SERVER = Role.SERVER
+_CLIENT = Role.CLIENT
 IDLE = State.IDLE
 SEND_RESPONSE = State.SEND_RESPONSE
 SEND_BODY = State.SEND_BODY
@@ -151,13 +152,17 @@ class Connection:
     def __init__(
         self, our_role: Role, *, limits: Limits | None = None, memo: Memo | None = None
     ) -> None:
-        if not isinstance(our_role, Role):
+        # (Identity, not isinstance: a Role is one of its two members.)
+        if our_role is _SERVER:
+            self._server_role = True
+        elif our_role is _CLIENT:
+            self._server_role = False
+        else:
             raise TypeError("our_role must be Role.CLIENT or Role.SERVER")
         self.our_role = our_role
-        self._server_role = our_role is _SERVER
         if memo is None:
-            limits = limits or _DEFAULT_LIMITS
-            memo = Memo(limits)
+            memo = Memo(limits or _DEFAULT_LIMITS)
+            limits = memo.limits
         elif limits is None:
             limits = memo.limits
         elif memo.limits is not limits:
