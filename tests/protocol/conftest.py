@@ -1,63 +1,59 @@
-"""Fixtures of the protocol tests: every test here runs with each request-head splitter.
+"""Fixtures of the protocol tests: every test here runs with each set of parser helpers.
 
 A request head is split by ``_readers.split_request_head``: the C helper when it was built
-(``src/crlf/protocol/_speedups.c``), else its pure-Python twin. Both must take exactly the same
-heads and give the same results, so each module runs once with each (module scope, so that
-hypothesis's tests may use it), the conformance corpus and the property tests included.
+(``src/crlf/protocol/_speedups.c``), else its pure-Python twin. With the C helper come
+``take_request_head``, which also finds, cuts and decides the usual heads (the pure-Python
+parser has no such step: its stand-in takes nothing), ``request_from_plan``, which makes the
+Request event of a plan, and ``data_from_buffer``, which cuts a piece of body into its Data
+event. Both sets must give the same results, so each module runs once with each (module scope,
+so that hypothesis's tests may use it), the conformance corpus and the property tests included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from crlf.protocol import _readers, connection
 
-Splitter = Callable[[bytes, int, int], object]
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+# Each helper's pure-Python twin (or stand-in) in _readers.py.
+TWINS = {
+    "split_request_head": _readers._py_split_request_head,
+    "take_request_head": _readers._take_nothing,
+    "request_from_plan": _readers._request_from_plan,
+    "data_from_buffer": _readers._data_from_buffer,
+}
 
 
-def splitters() -> list[object]:
-    """Every request-head splitter this install has: the pure-Python one, and the C one if built.
-
-    With the C one come ``take_request_head``, which also finds, cuts and decides the usual
-    heads (the pure-Python parser has no such step: its stand-in takes nothing), and
-    ``request_from_plan``, which makes the Request event of a plan (its twin in _readers.py)."""
-    found: list[object] = [
-        pytest.param(
-            (
-                _readers._py_split_request_head,
-                _readers._take_nothing,
-                _readers._request_from_plan,
-            ),
-            id="split-python",
-        )
-    ]
+def helper_sets() -> list[object]:
+    """Every set of helpers this install has: the pure-Python one, and the C one if built."""
+    found: list[object] = [pytest.param(TWINS, id="split-python")]
     try:
-        from crlf.protocol._speedups import (
-            request_from_plan,
-            split_request_head,
-            take_request_head,
-        )
+        from crlf.protocol import _speedups
     except ImportError:
         pass
     else:
-        found.append(
-            pytest.param((split_request_head, take_request_head, request_from_plan), id="split-c")
-        )
+        built = {name: getattr(_speedups, name) for name in TWINS}
+        found.append(pytest.param(built, id="split-c"))
     return found
 
 
-@pytest.fixture(autouse=True, scope="module", params=splitters())
-def head_splitter(request: pytest.FixtureRequest) -> Iterator[Splitter]:
-    # connection.py imported the names, so that is where they are replaced.
-    chosen, take, make = request.param
-    names = ("split_request_head", "take_request_head", "request_from_plan")
-    saved = [getattr(connection, name) for name in names]
-    for name, helper in zip(names, (chosen, take, make), strict=True):
-        setattr(connection, name, helper)
+@pytest.fixture(autouse=True, scope="module", params=helper_sets())
+def parser_helpers(request: pytest.FixtureRequest) -> Iterator[dict[str, object]]:
+    # Each module imported the names it calls, so that is where they are replaced: connection.py
+    # calls them all, _readers.py's body readers call data_from_buffer.
+    chosen: dict[str, object] = request.param
+    places = [(module, name) for module in (connection, _readers) for name in TWINS]
+    places = [(module, name) for module, name in places if hasattr(module, name)]
+    saved = [getattr(module, name) for module, name in places]
+    for module, name in places:
+        setattr(module, name, chosen[name])
     try:
         yield chosen
     finally:
-        for name, helper in zip(names, saved, strict=True):
-            setattr(connection, name, helper)
+        for (module, name), helper in zip(places, saved, strict=True):
+            setattr(module, name, helper)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from crlf.protocol import Connection, Headers, Request, Role, _readers
+from tests.protocol._twins import twins
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,14 +51,7 @@ def plan_of(head: bytes) -> Plan:
     return plan
 
 
-def makers() -> list[object]:
-    found: list[object] = [pytest.param(_readers._request_from_plan, id="python")]
-    if c_make is not None:
-        found.append(pytest.param(c_make, id="c"))
-    return found
-
-
-@pytest.mark.parametrize("make", makers())
+@pytest.mark.parametrize("make", twins(_readers._request_from_plan, "request_from_plan"))
 @pytest.mark.parametrize("head", HEADS)
 def test_the_event_a_plan_describes(make: MakeRequest, head: bytes) -> None:
     plan = plan_of(head)
@@ -82,7 +76,7 @@ def test_the_event_a_plan_describes(make: MakeRequest, head: bytes) -> None:
     assert gc.is_tracked(request.headers)
 
 
-@pytest.mark.parametrize("make", makers())
+@pytest.mark.parametrize("make", twins(_readers._request_from_plan, "request_from_plan"))
 def test_each_event_gets_its_own_field_list(make: MakeRequest) -> None:
     plan = plan_of(HEADS[0])
     first, second = make(plan, Request, Headers), make(plan, Request, Headers)
@@ -145,10 +139,10 @@ class WithoutSlots:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((Request, WithNew), "without a __new__"),
+        ((Request, WithNew), "no __new__"),
         ((Request, WithProperty), "WithProperty._raw_source is not a writable __slots__ member"),
         ((Request, WithoutSlots), "has no attribute '_items'"),
-        ((Request, 1), "without a __new__"),
+        ((Request, 1), "no __new__"),
         ((Headers, Headers), "has no attribute 'method'"),
     ],
 )

@@ -167,6 +167,20 @@ def _request_from_plan(
     return request
 
 
+def _data_from_buffer(buf: bytearray, n: int, data_class: type[Data]) -> Data:
+    """The first ``n`` bytes of ``buf`` (all of it when shorter) cut out as a Data event (the
+    C helper's pure-Python twin): what every body reader does with the content it found."""
+    if len(buf) <= n:
+        data = bytes(buf)
+        buf.clear()
+    else:
+        data = bytes(buf[:n])
+        del buf[:n]
+    piece = _new(data_class)
+    piece.data = data
+    return piece
+
+
 def framing_fields(items: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The items whose name is one of FRAMING_FIELDS, in order."""
     return [item for item in items if item[0] in FRAMING_FIELDS]
@@ -182,12 +196,20 @@ split_request_head: Callable[[bytes, int, int], SplitHead | None]
 take_request_head: TakeHead
 # And the Request event a plan describes is made in one call, the memo's repeats' included.
 request_from_plan: Callable[[Plan, type[Request], type[Headers]], Request]
+# And a piece of body is cut from the buffer into its Data event in one call.
+data_from_buffer: Callable[[bytearray, int, type[Data]], Data]
 try:
-    from ._speedups import request_from_plan, split_request_head, take_request_head
+    from ._speedups import (
+        data_from_buffer,
+        request_from_plan,
+        split_request_head,
+        take_request_head,
+    )
 except ImportError:  # installed without a C compiler
     split_request_head = _py_split_request_head
     take_request_head = _take_nothing
     request_from_plan = _request_from_plan
+    data_from_buffer = _data_from_buffer
     HEAD_SPLITTER = "python"
 else:
     HEAD_SPLITTER = "c"
@@ -251,10 +273,8 @@ class ContentLengthReader:
         if not buf:
             return None
         n = min(self.remaining, len(buf))
-        data = bytes(buf[:n])
-        del buf[:n]
         self.remaining -= n
-        return Data(data)
+        return data_from_buffer(buf, n, Data)
 
     def read_eof(self) -> EndOfMessage:
         """The peer closed: fine only if the body is complete."""
@@ -273,9 +293,7 @@ class UntilCloseReader:
     def read(self, buf: bytearray, max_count: int) -> Data | EndOfMessage | None:
         if not buf:
             return None
-        data = bytes(buf)
-        buf.clear()
-        return Data(data)
+        return data_from_buffer(buf, len(buf), Data)
 
     def read_eof(self) -> EndOfMessage:
         return EndOfMessage()
@@ -309,12 +327,10 @@ class ChunkedReader:
                 if not buf:
                     return None
                 n = min(self._remaining, len(buf))
-                data = bytes(buf[:n])
-                del buf[:n]
                 self._remaining -= n
                 if self._remaining == 0:
                     self._state = _DATA_CRLF
-                return Data(data)
+                return data_from_buffer(buf, n, Data)
             if state == _DATA_CRLF:
                 if len(buf) < 2:
                     if buf and buf[0] != 0x0D:

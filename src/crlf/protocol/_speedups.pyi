@@ -1,4 +1,4 @@
-from .events import Request
+from .events import Data, Request
 from .headers import Headers
 from .limits import Limits
 
@@ -16,3 +16,4 @@ def take_request_head(
 def request_from_plan(
     plan: _Plan, request_class: type[Request], headers_class: type[Headers], /
 ) -> Request: ...
+def data_from_buffer(buf: bytearray, n: int, data_class: type[Data], /) -> Data: ...

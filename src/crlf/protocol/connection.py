@@ -35,6 +35,7 @@ from ._readers import (
     ContentLengthReader,
     SplitHead,
     UntilCloseReader,
+    data_from_buffer,
     framing_fields,
     parse_content_length,
     parse_fields,
@@ -320,21 +321,14 @@ class Connection:
                             buf = self._buf
                             if not buf:
                                 return self._read_body()  # more to wait for, or a cut body
-                            if len(buf) <= remaining:
-                                data = bytes(buf)
-                                buf.clear()
-                            else:
-                                data = bytes(buf[:remaining])
-                                del buf[:remaining]
-                            if len(data) == remaining:
+                            size = len(buf)
+                            if size >= remaining:
                                 # The whole content is here (the usual form POST): drop the
                                 # reader now, and the next call ends the message.
                                 self._reader = None
                             else:
-                                reader.remaining = remaining - len(data)
-                            piece = _new(Data)
-                            piece.data = data
-                            return piece
+                                reader.remaining = remaining - size
+                            return data_from_buffer(buf, remaining, Data)
                         self._reader = None
                     # A request without content (most of them), or whose content was all read:
                     # its end, inlined _read_body.
