@@ -4,8 +4,8 @@ A request head is split by ``_readers.split_request_head``: the C helper when it
 (``src/crlf/protocol/_speedups.c``), else its pure-Python twin. With the C helper come
 ``take_request_head``, which also finds, cuts and decides the usual heads (the pure-Python
 parser has no such step: its stand-in takes nothing), ``request_from_plan``, which makes the
-Request event of a plan, and ``data_from_buffer``, which cuts a piece of body into its Data
-event. Both sets must give the same results, so each module runs once with each (module scope,
+Request event of a plan, ``data_from_buffer``, which cuts a piece of body into its Data
+event, and ``cut``, which drops bytes read from the front of the buffer. Both sets must give the same results, so each module runs once with each (module scope,
 so that hypothesis's tests may use it), the conformance corpus and the property tests included.
 """
 
@@ -26,6 +26,7 @@ TWINS = {
     "take_request_head": _readers._take_nothing,
     "request_from_plan": _readers._request_from_plan,
     "data_from_buffer": _readers._data_from_buffer,
+    "cut": _readers._cut,
 }
 
 

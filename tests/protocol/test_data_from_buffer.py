@@ -5,6 +5,7 @@ Content-Length step) ends the same way: the first ``n`` bytes of the connection'
 of it when shorter, become a Data event and leave the buffer. ``_readers._data_from_buffer``
 does it in Python; the C helper in one call. Every protocol test runs with each (conftest.py);
 this file holds the two to the same result on each edge, and checks what the C one refuses.
+``cut`` (``del buf[:n]``) is tested here too: an emptied buffer keeps a small allocation.
 """
 
 from __future__ import annotations
@@ -110,3 +111,47 @@ def test_it_gives_back_the_references_it_takes() -> None:
         gc.enable()
     assert after == before
     assert len(buf) == 700
+
+
+@pytest.mark.parametrize("cut", twins(_readers._cut, "cut"))
+@pytest.mark.parametrize(("n", "left"), [(0, b"GET / HTTP/1.1"), (4, b"/ HTTP/1.1"), (14, b"")])
+def test_cut_drops_what_was_read(
+    cut: Callable[[bytearray, int], None], n: int, left: bytes
+) -> None:
+    buf = bytearray(b"GET / HTTP/1.1")
+    cut(buf, n)
+    assert buf == left
+    buf += b"next"  # the buffer goes on growing as before
+    assert buf == left + b"next"
+
+
+@needs_c
+@pytest.mark.parametrize(("size", "kept"), [(68, True), (4000, True), (70_000, False)])
+def test_emptied_buffer_keeps_a_small_allocation(size: int, kept: bool) -> None:
+    """``sys.getsizeof`` of a bytearray counts its allocation: a small one stays for the next
+    request, a large one (a body's) is given back, as ``buf.clear()`` gives it back."""
+    from crlf.protocol._speedups import cut, data_from_buffer
+
+    for empty in (lambda buf: cut(buf, len(buf)), lambda buf: data_from_buffer(buf, size, Data)):
+        buf = bytearray(size)
+        allocated = sys.getsizeof(buf)
+        empty(buf)
+        assert buf == b""
+        assert (sys.getsizeof(buf) == allocated) is kept
+        buf += b"GET / HTTP/1.1\r\n\r\n"
+        assert buf == b"GET / HTTP/1.1\r\n\r\n"
+
+
+@needs_c
+@pytest.mark.parametrize(("n", "error"), [(-1, ValueError), (5, ValueError), ("1", TypeError)])
+def test_cut_refuses_what_is_not_in_the_buffer(n: object, error: type[Exception]) -> None:
+    from crlf.protocol._speedups import cut
+
+    buf = bytearray(b"abcd")
+    with pytest.raises(error):
+        cut(buf, n)  # type: ignore[arg-type]
+    assert buf == b"abcd"
+    view = memoryview(buf)
+    with pytest.raises(BufferError):  # as del buf[:4]: an exported buffer does not resize
+        cut(buf, 4)
+    view.release()

@@ -167,6 +167,11 @@ def _request_from_plan(
     return request
 
 
+def _cut(buf: bytearray, n: int) -> None:
+    """``del buf[:n]`` (the C helper's twin keeps a small allocation when that empties buf)."""
+    del buf[:n]
+
+
 def _data_from_buffer(buf: bytearray, n: int, data_class: type[Data]) -> Data:
     """The first ``n`` bytes of ``buf`` (all of it when shorter) cut out as a Data event (the
     C helper's pure-Python twin): what every body reader does with the content it found."""
@@ -198,8 +203,11 @@ take_request_head: TakeHead
 request_from_plan: Callable[[Plan, type[Request], type[Headers]], Request]
 # And a piece of body is cut from the buffer into its Data event in one call.
 data_from_buffer: Callable[[bytearray, int, type[Data]], Data]
+# And the bytes read are cut from the front of the buffer.
+cut: Callable[[bytearray, int], None]
 try:
     from ._speedups import (
+        cut,
         data_from_buffer,
         request_from_plan,
         split_request_head,
@@ -210,6 +218,7 @@ except ImportError:  # installed without a C compiler
     take_request_head = _take_nothing
     request_from_plan = _request_from_plan
     data_from_buffer = _data_from_buffer
+    cut = _cut
     HEAD_SPLITTER = "python"
 else:
     HEAD_SPLITTER = "c"

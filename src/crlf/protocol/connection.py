@@ -35,6 +35,7 @@ from ._readers import (
     ContentLengthReader,
     SplitHead,
     UntilCloseReader,
+    cut,
     data_from_buffer,
     framing_fields,
     parse_content_length,
@@ -288,7 +289,7 @@ class Connection:
                             # polling one URL sends, byte for byte. That head ended at its first
                             # CRLF CRLF, so this one ends there too, and every check it passed
                             # depends only on its bytes and the limits: reuse their outcome.
-                            del buf[: len(last[4])]
+                            cut(buf, len(last[4]))
                             self._head_search_from = 0
                             return self._start_request(last)
                         # A head parsed afresh: the C helper finds it, cuts it out and splits
