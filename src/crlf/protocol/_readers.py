@@ -377,8 +377,8 @@ class ChunkedReader:
                 continue
             # _TRAILERS: trailer-section = *( field-line CRLF ), then CRLF (RFC 9112 §7.1.2)
             if buf[:2] == b"\r\n":
-                del buf[:2]
-                return EndOfMessage()
+                cut(buf, 2)  # (the message's last bytes, often the buffer's: see cut)
+                return END_OF_MESSAGE
             end = buf.find(b"\r\n\r\n", 0, self._max_trailer + 4)
             if end < 0:
                 # "+ 3": a section of exactly max_trailer bytes may still lack 3 bytes of its end.
@@ -391,7 +391,7 @@ class ChunkedReader:
                     raise RemoteProtocolError("invalid trailer section (RFC 9112 §7.1.2)")
                 return None
             trailers = parse_fields(b"\r\n" + bytes(buf[: end + 4]), max_count)
-            del buf[: end + 4]
+            cut(buf, end + 4)
             # RFC 9110 §6.5.1: framing fields must not come in trailers; refuse rather than merge.
             for name, _ in trailers.items():
                 if name in (b"content-length", b"transfer-encoding", b"host"):

@@ -55,8 +55,9 @@
  *     does with the content it has found (_readers._data_from_buffer is its twin).
  *
  * cut(buf, n) -> None
- *     ``del buf[:n]``, for the bytes of a repeated head. Here, as in the two functions above
- *     that cut ``buf``, a buffer emptied keeps a small allocation (see cut_front).
+ *     ``del buf[:n]``, for bytes read: a repeated head, a response head, a chunked body's end.
+ *     Here, as in the two functions above that cut ``buf``, a buffer emptied keeps a small
+ *     allocation (see cut_front).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -423,7 +423,7 @@ class Connection:
                 "header section too large", status_hint=HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
             )
         head = bytes(buf[: end + 4])
-        del buf[: end + 4]
+        cut(buf, end + 4)
         return head
 
     def _read_request(self) -> Event | Sentinel:
