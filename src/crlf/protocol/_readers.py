@@ -158,9 +158,7 @@ def _request_from_plan(
     the parser checked all of it already. The headers get a fresh list of the plan's items
     (applications, and ASGI middleware, may change the one they are given), and read the names
     as received from the plan's head when asked (Headers.raw_items)."""
-    headers = _new(headers_class)
-    headers._items = plan[3].copy()
-    headers._raw_source = plan[4]
+    headers = headers_class._from_parsed(plan[3].copy(), plan[4])
     request = _new(request_class)
     request.method, request.target, request.http_version = plan[0], plan[1], plan[2]
     request.headers = headers
