@@ -129,7 +129,9 @@ def test_cut_drops_what_was_read(
 @pytest.mark.parametrize(("size", "kept"), [(68, True), (4000, True), (70_000, False)])
 def test_emptied_buffer_keeps_a_small_allocation(size: int, kept: bool) -> None:
     """``sys.getsizeof`` of a bytearray counts its allocation: a small one stays for the next
-    request, a large one (a body's) is given back, as ``buf.clear()`` gives it back."""
+    request, a large one (a body's) is given back, as ``buf.clear()`` gives it back. (Python
+    3.14's bytearray keeps its bytes in a bytes object: there the helper takes the regular
+    path, ``del buf[:n]``, and only the content is checked.)"""
     from crlf.protocol._speedups import cut, data_from_buffer
 
     for empty in (lambda buf: cut(buf, len(buf)), lambda buf: data_from_buffer(buf, size, Data)):
@@ -137,7 +139,8 @@ def test_emptied_buffer_keeps_a_small_allocation(size: int, kept: bool) -> None:
         allocated = sys.getsizeof(buf)
         empty(buf)
         assert buf == b""
-        assert (sys.getsizeof(buf) == allocated) is kept
+        if sys.version_info < (3, 14):
+            assert (sys.getsizeof(buf) == allocated) is kept
         buf += b"GET / HTTP/1.1\r\n\r\n"
         assert buf == b"GET / HTTP/1.1\r\n\r\n"
 

@@ -528,6 +528,9 @@ read_limits(PyObject *limits)
 static int
 cut_front(PyObject *buf, Py_ssize_t k)
 {
+#if PY_VERSION_HEX < 0x030E0000
+    /* The layout of PyByteArrayObject from 3.11 to 3.13 (3.14 keeps its bytes in a bytes
+     * object, and takes the regular path below). */
     PyByteArrayObject *b = (PyByteArrayObject *)buf;
     if (k == Py_SIZE(b) && b->ob_exports == 0 && b->ob_alloc <= KEPT_ALLOCATION &&
         b->ob_bytes != NULL) {
@@ -536,6 +539,7 @@ cut_front(PyObject *buf, Py_ssize_t k)
         b->ob_bytes[0] = '\0'; /* bytearray's trailing NUL */
         return 0;
     }
+#endif
     return PySequence_DelSlice(buf, 0, k);
 }
 
