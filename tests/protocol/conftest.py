@@ -4,9 +4,11 @@ A request head is split by ``_readers.split_request_head``: the C helper when it
 (``src/crlf/protocol/_speedups.c``), else its pure-Python twin. With the C helper come
 ``take_request_head``, which also finds, cuts and decides the usual heads (the pure-Python
 parser has no such step: its stand-in takes nothing), ``request_from_plan``, which makes the
-Request event of a plan, ``data_from_buffer``, which cuts a piece of body into its Data
-event, and ``cut``, which drops bytes read from the front of the buffer. Both sets must give the same results, so each module runs once with each (module scope,
-so that hypothesis's tests may use it), the conformance corpus and the property tests included.
+Request event of a plan, ``data_from_buffer``, which cuts a piece of body into its Data event,
+and ``cut``, which drops bytes read from the front of the buffer (``_readers.PYTHON_TWINS``
+names each twin). Both sets must give the same results, so each module runs once with each
+(module scope, so that hypothesis's tests may use it), the conformance corpus and the property
+tests included.
 """
 
 from __future__ import annotations
@@ -20,14 +22,7 @@ from crlf.protocol import _readers, connection
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-# Each helper's pure-Python twin (or stand-in) in _readers.py.
-TWINS = {
-    "split_request_head": _readers._py_split_request_head,
-    "take_request_head": _readers._take_nothing,
-    "request_from_plan": _readers._request_from_plan,
-    "data_from_buffer": _readers._data_from_buffer,
-    "cut": _readers._cut,
-}
+TWINS = _readers.PYTHON_TWINS
 
 
 def helper_sets() -> list[object]:
@@ -46,7 +41,7 @@ def helper_sets() -> list[object]:
 @pytest.fixture(autouse=True, scope="module", params=helper_sets())
 def parser_helpers(request: pytest.FixtureRequest) -> Iterator[dict[str, object]]:
     # Each module imported the names it calls, so that is where they are replaced: connection.py
-    # calls them all, _readers.py's body readers call data_from_buffer.
+    # calls them all, _readers.py's body readers call data_from_buffer and cut.
     chosen: dict[str, object] = request.param
     places = [(module, name) for module in (connection, _readers) for name in TWINS]
     places = [(module, name) for module, name in places if hasattr(module, name)]

@@ -261,3 +261,16 @@ def test_c_helper_built_where_required() -> None:
     assert ("python" if c_split is None else "c") == _readers.HEAD_SPLITTER
     if os.environ.get("CRLF_REQUIRE_SPEEDUPS") == "1":
         assert c_split is not None, "gcc and the Python headers are here, yet it was not built"
+
+
+@needs_c
+def test_every_helper_has_its_twin() -> None:
+    """An install without the helper runs each twin, and the tests run every protocol test with
+    each: a helper added without one would go untested that way (and break that install)."""
+    from crlf.protocol import _speedups, connection
+
+    assert set(_readers.PYTHON_TWINS) == {n for n in dir(_speedups) if not n.startswith("_")}
+    for name, twin in _readers.PYTHON_TWINS.items():
+        assert callable(twin)
+        assert getattr(_speedups, name).__name__ == name
+        assert getattr(connection, name, None) in (getattr(_speedups, name), twin, None)

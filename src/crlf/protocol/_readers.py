@@ -221,6 +221,17 @@ except ImportError:  # installed without a C compiler
 else:
     HEAD_SPLITTER = "c"
 
+# Each C helper's pure-Python twin (or stand-in), by name: what an install without the helper
+# runs, and what tests/protocol/conftest.py and benchmarks/parser.py put in its place (in this
+# module and in connection.py, which import them) to run without it.
+PYTHON_TWINS: dict[str, object] = {
+    "split_request_head": _py_split_request_head,
+    "take_request_head": _take_nothing,
+    "request_from_plan": _request_from_plan,
+    "data_from_buffer": _data_from_buffer,
+    "cut": _cut,
+}
+
 
 def parse_content_length(values: list[bytes], max_body: int | None) -> int:
     """Content-Length per RFC 9110 §8.6 and RFC 9112 §6.3 rule 5.
