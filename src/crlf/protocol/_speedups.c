@@ -739,10 +739,15 @@ bind_classes(PyObject *request, PyObject *headers)
         slot_offsets(headers, headers_names, 2, found_headers) < 0) {
         return -1;
     }
+    /* Both classes and their offsets change together; only then are the old classes let go
+     * (a release may run Python code, which must find a consistent pair). */
+    PyTypeObject *old_request = request_class, *old_headers = headers_class;
     memcpy(request_slots, found_request, sizeof(found_request));
     memcpy(headers_slots, found_headers, sizeof(found_headers));
-    Py_XSETREF(request_class, (PyTypeObject *)Py_NewRef(request));
-    Py_XSETREF(headers_class, (PyTypeObject *)Py_NewRef(headers));
+    request_class = (PyTypeObject *)Py_NewRef(request);
+    headers_class = (PyTypeObject *)Py_NewRef(headers);
+    Py_XDECREF(old_request);
+    Py_XDECREF(old_headers);
     return 0;
 }
 
